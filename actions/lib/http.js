@@ -1,0 +1,44 @@
+// The bot's own API with Botpress's short-lived server token: no password anywhere.
+async function botApi() {
+  const config = await bp.http.getAxiosConfigForBot(event.botId, { localUrl: true })
+  return Object.assign({}, config, { timeout: CONFIG.timeoutMs })
+}
+
+function requestUrl(err) {
+  const config = err.config || {}
+  const url = config.url || ''
+  return /^https?:/.test(url) ? url : (config.baseURL || '') + url
+}
+
+// Turn an axios error into one sentence naming the cause and the fix.
+function explain(err, what) {
+  const status = err.response && err.response.status
+  const url = requestUrl(err)
+  if (status === 401 || status === 403) {
+    return `${what} was refused (${status}) by ${url}: the token was not accepted; check the bot id and that the action runs inside Botpress`
+  }
+  if (status === 404) {
+    return `${what} got 404 from ${url}: the route does not exist; enable the ${CONFIG.module} module for this bot in data/global/botpress.config.json and restart Botpress`
+  }
+  if (status >= 500) {
+    return `${what} failed (${status}) at ${url}: the user may have no HITL session yet (one is created at the user's first message), or the module failed; see the server log`
+  }
+  if (status) {
+    return `${what} got an unexpected ${status} from ${url}`
+  }
+  if (err.code === 'ECONNABORTED' || /timeout/i.test(err.message || '')) {
+    return `${what} got no answer within ${CONFIG.timeoutMs} ms from ${url}; check that the server is up, or raise target.http_timeout_ms`
+  }
+  if (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'ENOTFOUND') {
+    return `${what} could not connect to ${url} (${err.code}); check the address and that the server is running`
+  }
+  return `${what} failed: ${err.message || err}`
+}
+
+function envValue(name) {
+  const value = process.env[name]
+  if (!value) {
+    throw new Error(`environment variable ${name} is not set; set it where Botpress runs (only EXPOSED_* variables reach actions) and restart Botpress`)
+  }
+  return value
+}

@@ -1,0 +1,3 @@
+from hitl_gen.cli import run
+
+run()

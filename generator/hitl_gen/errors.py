@@ -1,0 +1,68 @@
+"""The one error family the core raises; the CLI maps it to exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One user mistake, located in a file: `file:line:col: where: message`."""
+
+    file: str
+    line: int
+    col: int
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.where or "(top level)"
+        return f"{self.file}:{self.line}:{self.col}: {where}: {self.message}"
+
+
+class HitlGenError(Exception):
+    """Base of every error the user can cause or fix; never a bug."""
+
+    exit_code = 2
+
+    def lines(self) -> list[str]:
+        return [str(self)]
+
+
+class SpecError(HitlGenError):
+    """The spec is invalid; carries every problem found, in file order."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+class UsageError(HitlGenError):
+    """A command was called the wrong way (missing file, bad flag combination)."""
+
+
+class OutputConflict(HitlGenError):
+    """Writing would overwrite files the user changed; nothing was written."""
+
+    def __init__(self, paths: list[str], hint: str):
+        self.paths = sorted(paths)
+        self.hint = hint
+        super().__init__(f"{len(self.paths)} file(s) changed outside hitl-gen")
+
+    def lines(self) -> list[str]:
+        return [f"{p}:1:1: output: changed since hitl-gen wrote it; {self.hint}" for p in self.paths]
+
+
+class ServerError(HitlGenError):
+    """The Botpress server answered but refused (401, 404, 500...)."""
+
+    exit_code = 1
+
+
+class ConnectionProblem(HitlGenError):
+    """The Botpress server could not be reached."""
+
+    exit_code = 3

@@ -1,0 +1,1 @@
+"""Model -> render plan: every output file as (relative path, bytes), in memory."""

@@ -1,0 +1,140 @@
+"""The action pack: which action scripts a spec needs, their metadata and config.
+
+Every spec value a script uses is collected here into one `config` dict that the
+template writes as a single JavaScript literal; templates hold only logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from hitl_gen.botpress import layout, routes
+from hitl_gen.render.jinja_env import render
+from hitl_gen.spec.model import AdminNotification, Email, Handoff, Spec, Webhook
+
+CATEGORY = "Human handoff (hitl-gen)"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    text: str
+    optional: bool = True
+
+
+@dataclass(frozen=True)
+class ActionMeta:
+    title: str
+    description: str
+    category: str = CATEGORY
+    params: tuple[Param, ...] = ()
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class ActionFile:
+    name: str  # the Botpress action name, e.g. hitl-gen/talk_to_agent/start
+    template: str
+    meta: ActionMeta
+    config: dict
+
+    def render(self, spec_name: str) -> str:
+        return render(self.template, meta=self.meta, config=self.config, spec_name=spec_name)
+
+
+REASON = Param("reason", "string", "Why the user asked for a person; agents see it in alerts")
+SCOPE = Param("scope", "string", "conversation (default: only this conversation) or user (every conversation of this user)")
+
+
+def action_files(spec: Spec) -> list[ActionFile]:
+    ns = spec.target.namespace
+    files: list[ActionFile] = []
+    if spec.target.module == "hitl":
+        files += [_set_paused(spec, "pause"), _set_paused(spec, "unpause")]
+    for handoff in spec.handoffs:
+        files += _handoff_actions(spec, handoff, f"{ns}/{handoff.id}")
+    return files
+
+
+def _base_config(spec: Spec) -> dict:
+    module = spec.target.module
+    return {
+        "module": module,
+        "languages": list(spec.target.languages),
+        "timeoutMs": spec.target.http_timeout_ms,
+        "agentScreen": routes.HITL_SCREEN if module == "hitl" else routes.HITLNEXT_SCREEN,
+        "routes": {"userAction": routes.HITL_USER_ACTION, "handoffs": routes.HITLNEXT_HANDOFFS, "agents": routes.HITLNEXT_AGENTS},
+    }
+
+
+def _set_paused(spec: Spec, action: str) -> ActionFile:
+    verb = "Pause" if action == "pause" else "Unpause"
+    meta = ActionMeta(
+        title=f"{verb} this conversation (HITL)",
+        description=(f"{verb}s the current conversation in the HITL module through the channel/user route with the "
+                     "conversation's thread, using Botpress's server token. Never throws: sets temp.hitl_failed and temp.hitl_error."),
+        params=(SCOPE,),
+    )
+    config = {**_base_config(spec), "action": action, "pauseScope": "conversation"}
+    return ActionFile(f"{spec.target.namespace}/{action}", "set_paused.js.j2", meta, config)
+
+
+def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFile]:
+    base = _base_config(spec)
+    alerts = [_alert_config(a) for a in handoff.alerts if not (isinstance(a, Email) and a.via == "skill")]
+    full_name = ({"attributes": list(handoff.full_name.attributes), "template": handoff.full_name.template}
+                 if handoff.full_name else None)
+    about = f" {handoff.description}" if handoff.description else ""
+    start = {**base, "pauseScope": handoff.pause_scope, "checkAgents": handoff.check_agents, "fullName": full_name,
+             "alerts": alerts, "say": dict(handoff.say), "failureSay": dict(handoff.failure_say),
+             "noAgentSay": dict(handoff.no_agent_say) if handoff.no_agent_say else None}
+    files = [ActionFile(f"{prefix}/start", "start.js.j2", ActionMeta(
+        title=f"Hand over to an agent ({handoff.id})",
+        description=(f"Starts the {handoff.id} handoff: sets the full name, "
+                     f"{'pauses the conversation in HITL' if spec.target.module == 'hitl' else 'creates a HITL Next handoff'}, "
+                     f"alerts agents and tells the user. Never throws: on failure sets temp.hitl_failed and temp.hitl_error.{about}"),
+        params=(REASON,)), start)]
+    if full_name:
+        files.append(ActionFile(f"{prefix}/set_full_name", "set_full_name.js.j2", ActionMeta(
+            title=f"Set the user's full name ({handoff.id})",
+            description="Sets user.full_name (shown by hitl) and user.fullName (shown by hitlnext) from the user's attributes; other attributes are kept."),
+            {**base, "fullName": full_name}))
+    if alerts:
+        files.append(ActionFile(f"{prefix}/alert_agents", "alert_agents.js.j2", ActionMeta(
+            title=f"Alert agents ({handoff.id})",
+            description=f"Sends the {handoff.id} alerts ({', '.join(a['kind'] for a in alerts)}) side by side; failures are logged and listed in temp.hitl_alert_errors.",
+            params=(REASON,)), {**base, "alerts": alerts}))
+    files.append(ActionFile(f"{prefix}/resume", "resume.js.j2", ActionMeta(
+        title=f"Hand back to the bot ({handoff.id})",
+        description=("Unpauses this conversation and tells the user the bot is back." if spec.target.module == "hitl"
+                     else "Tells the user the bot is back (agents resolve HITL Next handoffs in their screen).")),
+        {**base, "pauseScope": handoff.pause_scope, "say": dict(handoff.resume_say) if handoff.resume_say else None}))
+    trigger = handoff.trigger
+    keywords = list(trigger.keywords) + [k for k in (trigger.button.keywords if trigger.button else ()) if k not in trigger.keywords]
+    files.append(ActionFile(f"{prefix}/should_start", "should_start.js.j2", ActionMeta(
+        title=f"Should the {handoff.id} handoff start?",
+        description="Sets temp.hitl_start to true when the message asks for a person (keywords, intent, or repeated misunderstandings), with the reason in temp.hitl_start_reason."),
+        {**base, "keywords": keywords, "intent": trigger.intent, "afterFailures": trigger.after_failures}))
+    return files
+
+
+def _alert_config(alert) -> dict:
+    if isinstance(alert, Webhook):
+        return {"kind": "webhook", "urlEnv": alert.url_env, "format": alert.format, "text": dict(alert.text)}
+    if isinstance(alert, AdminNotification):
+        return {"kind": "admin_notification", "message": dict(alert.message), "level": alert.level}
+    api = alert.api
+    return {
+        "kind": "email", "via": alert.via, "from": alert.sender, "to": list(alert.to), "cc": list(alert.cc),
+        "subject": dict(alert.subject), "body": dict(alert.body), "smtpUrlEnv": alert.smtp_url_env,
+        "api": None if api is None else {
+            "url": api.url, "urlEnv": api.url_env, "method": api.method, "body": dict(api.body),
+            "headers": {name: {"literal": h.literal, "env": h.env, "prefix": h.prefix} for name, h in api.headers.items()},
+        },
+    }
+
+
+def action_path(spec: Spec, action: ActionFile) -> PurePosixPath:
+    return layout.actions_dir(spec.target.actions_scope, spec.target.bot) / f"{action.name}.js"

@@ -1,0 +1,58 @@
+"""The single Jinja environment used for generated code.
+
+No autoescape (the output is JavaScript and Markdown, not HTML), StrictUndefined
+(a typo in a template fails the build instead of emitting "undefined"), and two
+filters that are the only ways spec values reach generated code:
+`js` for JavaScript literals and `jsdoc` for text inside a /** */ block.
+`source(name)` inserts a fixed JavaScript fragment verbatim.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from hitl_gen.resources import data_dir
+
+
+def js_literal(value: Any) -> str:
+    """A JavaScript literal for any JSON value. ASCII-only JSON is valid JS and
+    cannot contain a raw line separator (U+2028/U+2029), quote or backslash that
+    would end the literal early."""
+    return json.dumps(value, ensure_ascii=True, indent=2)
+
+
+def jsdoc_text(value: str) -> str:
+    """One line of JSDoc text: whitespace folded so no line can start a new tag,
+    and `*/` broken so the comment cannot be closed from the spec."""
+    return " ".join(str(value).split()).replace("*/", "* /")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(data_dir("actions")), str(data_dir("skills"))]),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["js"] = js_literal
+    env.filters["jsdoc"] = jsdoc_text
+    env.globals["source"] = lambda name: _verbatim(env, name)
+    return env
+
+
+def _verbatim(env: jinja2.Environment, name: str) -> str:
+    """A plain JavaScript fragment from actions/lib, inserted as is: those files are
+    real JS (they contain `{{` in regexes), not templates."""
+    text, _, _ = env.loader.get_source(env, name)
+    return text.rstrip("\n")
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)

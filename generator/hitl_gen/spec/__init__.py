@@ -1,0 +1,1 @@
+"""The spec: YAML text -> located data -> checked -> typed model."""

@@ -1,0 +1,123 @@
+"""Read YAML through PyYAML's SafeLoader, keeping where every key and value is.
+
+The schema and semantic checks need a line and column for each problem, so the
+document is composed into nodes and converted by hand: values get positions,
+duplicate keys are caught (PyYAML silently keeps the last one) and tags outside
+the safe set are refused by the SafeConstructor itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from hitl_gen.errors import Problem, SpecError
+
+Path = tuple  # a path into the document: keys (str) and indexes (int)
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+@dataclass
+class LocatedDocument:
+    """The plain data plus a 1-based (line, col) for every value and every key."""
+
+    file: str
+    data: Any
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def value_at(self, path: Path) -> tuple[int, int]:
+        """Position of the value at `path`, or of its nearest existing parent."""
+        while path not in self.values and path:
+            path = path[:-1]
+        return self.values.get(path, (1, 1))
+
+    def key_at(self, path: Path) -> tuple[int, int]:
+        return self.keys.get(path) or self.value_at(path)
+
+    def problem(self, path: Path, message: str, *, at_key: bool = False) -> Problem:
+        line, col = self.key_at(path) if at_key else self.value_at(path)
+        return Problem(self.file, line, col, format_path(path), message)
+
+
+def format_path(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def load_located(text: str, file: str) -> LocatedDocument:
+    """Parse `text`; raise SpecError with every located problem found."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as err:
+        raise SpecError([_syntax_problem(err, file)]) from None
+    finally:
+        loader.dispose()
+    if root is None:
+        raise SpecError([Problem(file, 1, 1, "", "the spec is empty; run `hitl-gen init` for a starter spec")])
+    doc = LocatedDocument(file, None)
+    problems: list[Problem] = []
+    doc.data = _convert(root, (), doc, problems, yaml.SafeLoader(""))
+    if problems:
+        raise SpecError(problems)
+    return doc
+
+
+def _syntax_problem(err: yaml.MarkedYAMLError, file: str) -> Problem:
+    mark = err.problem_mark or err.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = err.problem or "invalid YAML"
+    context = f" ({err.context})" if err.context else ""
+    return Problem(file, line, col, "YAML syntax", f"{what}{context}; check indentation, quotes and ':' on this line")
+
+
+def _convert(node: yaml.Node, path: Path, doc: LocatedDocument, problems: list[Problem], constructor) -> Any:
+    doc.values[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode) and node.tag == _MAP_TAG:
+        return _convert_mapping(node, path, doc, problems, constructor)
+    if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ_TAG:
+        return [_convert(item, path + (i,), doc, problems, constructor) for i, item in enumerate(node.value)]
+    try:
+        # The SafeConstructor resolves int/bool/null/... and refuses !!python/ and other unsafe tags.
+        return constructor.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as err:
+        line, col = _mark(node)
+        problems.append(Problem(doc.file, line, col, format_path(path),
+                                f"{err.problem}; only plain YAML values are allowed (no tags such as !!python/...)"))
+        return None
+
+
+def _convert_mapping(node, path, doc, problems, constructor) -> dict:
+    try:
+        constructor.flatten_mapping(node)  # resolve `<<` merge keys the way SafeLoader does
+    except yaml.constructor.ConstructorError as err:
+        line, col = _mark(node)
+        problems.append(Problem(doc.file, line, col, format_path(path), str(err.problem)))
+        return {}
+    result: dict = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            line, col = _mark(key_node)
+            problems.append(Problem(doc.file, line, col, format_path(path), "keys must be plain words, not lists or mappings"))
+            continue
+        key = key_node.value
+        if key in result:
+            line, col = _mark(key_node)
+            first_line, _ = doc.keys[path + (key,)]
+            problems.append(Problem(doc.file, line, col, format_path(path + (key,)),
+                                    f"duplicate key {key!r} (first given on line {first_line}); keep only one"))
+            continue
+        doc.keys[path + (key,)] = _mark(key_node)
+        result[key] = _convert(value_node, path + (key,), doc, problems, constructor)
+    return result

@@ -1,0 +1,188 @@
+"""Checks the schema cannot express: languages, versions, module features,
+placeholders and secrets. Runs on schema-valid data only."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from hitl_gen.botpress import versions
+from hitl_gen.errors import Problem
+from hitl_gen.spec.located_yaml import LocatedDocument
+
+PLACEHOLDERS = ("full_name", "channel", "user_id", "thread_id", "bot_id", "hitl_url", "last_message", "reason")
+EMAIL_API_PLACEHOLDERS = ("from", "to", "subject", "text")
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+USER_ATTRIBUTE = re.compile(r"^user\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+# Header names whose value is a credential: a literal value there is a leaked secret.
+SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|password|signature", re.I)
+# Strings that are credentials whatever key they sit under.
+SECRET_VALUE = re.compile(
+    r"hooks\.slack\.com/services/|webhook\.office\.com/webhook|xox[abposr]-|"
+    r"\bBearer\s+[A-Za-z0-9._~+/-]{8,}|://[^/\s:@]+:[^/\s@]+@|\bsk-[A-Za-z0-9]{16,}|\bSG\.[A-Za-z0-9_-]{16,}"
+)
+
+
+def semantic_problems(doc: LocatedDocument) -> list[Problem]:
+    data = doc.data
+    target = data["target"]
+    languages = target["languages"]
+    problems = list(_target_problems(doc, target))
+    seen_ids: dict[str, int] = {}
+    for index, handoff in enumerate(data["handoffs"]):
+        path = ("handoffs", index)
+        previous = seen_ids.setdefault(handoff["id"], index)
+        if previous != index:
+            problems.append(doc.problem(path + ("id",), f"duplicate handoff id {handoff['id']!r} "
+                                        f"(also handoffs[{previous}]); give each handoff its own id"))
+        problems += _module_problems(doc, path, handoff, target)
+        for text_path, text, agent_facing in _texts(path, handoff):
+            problems += _text_problems(doc, text_path, text, languages, agent_facing)
+        problems += _full_name_problems(doc, path, handoff)
+        problems += _email_problems(doc, path, handoff)
+    problems += _secret_problems(doc, (), data)
+    return problems
+
+
+def _target_problems(doc: LocatedDocument, target: dict) -> Iterator[Problem]:
+    version = versions.parse(target["botpress"])
+    if not versions.is_supported(version):
+        yield doc.problem(("target", "botpress"), f"Botpress {target['botpress']} is not a v12 release hitl-gen knows; "
+                          f"use {versions.show(versions.OLDEST_SUPPORTED)} to {versions.show(versions.NEWEST_SUPPORTED)}")
+    elif target["module"] == "hitlnext" and not versions.has_hitlnext(version):
+        yield doc.problem(("target", "module"), f"hitlnext does not exist in Botpress {target['botpress']} "
+                          f"(it ships from {versions.show(versions.HITLNEXT_ADDED)}); use module: hitl or upgrade Botpress")
+
+
+def _module_problems(doc: LocatedDocument, path: tuple, handoff: dict, target: dict) -> Iterator[Problem]:
+    version = versions.parse(target["botpress"])
+    if target["module"] == "hitl":
+        for key in ("check_agents", "no_agent"):
+            if key in handoff:
+                yield doc.problem(path + (key,), f"{key!r} needs module: hitlnext (the classic hitl module "
+                                  "cannot tell whether an agent is online); remove it or switch target.module", at_key=True)
+    else:
+        if "pause" in handoff:
+            yield doc.problem(path + ("pause",), "hitlnext hands over by creating a handoff, not by pausing; "
+                              "remove 'pause' or use module: hitl", at_key=True)
+        if handoff.get("check_agents") and "no_agent" not in handoff:
+            yield doc.problem(path + ("check_agents",), "check_agents needs a 'no_agent: {say: ...}' message "
+                              "for when no agent is online; add it")
+        if "no_agent" in handoff and not handoff.get("check_agents"):
+            yield doc.problem(path + ("no_agent",), "'no_agent' is only used with check_agents: true; add it or remove 'no_agent'", at_key=True)
+    for i, alert in enumerate(handoff.get("alert", [])):
+        if "admin_notification" in alert and not versions.has_admin_notifications(version):
+            yield doc.problem(path + ("alert", i, "admin_notification"),
+                              f"admin notifications were removed in Botpress {versions.show(versions.NOTIFICATIONS_REMOVED)} "
+                              f"(bp.notifications is undefined in {target['botpress']}); alert agents with 'email' or 'webhook' instead",
+                              at_key=True)
+
+
+def _texts(path: tuple, handoff: dict) -> Iterator[tuple[tuple, Any, bool]]:
+    """Every message of a handoff, and whether agents (not users) read it."""
+    yield path + ("say",), handoff["say"], False
+    for key in ("on_failure", "no_agent", "resume"):
+        if "say" in handoff.get(key, {}):
+            yield path + (key, "say"), handoff[key]["say"], False
+    button = handoff["trigger"].get("button")
+    if button:
+        for key in ("question", "label"):
+            yield path + ("trigger", "button", key), button[key], False
+    for i, alert in enumerate(handoff.get("alert", [])):
+        kind, body = next(iter(alert.items()))
+        for key in ("message", "subject", "body", "text"):
+            if key in body:
+                yield path + ("alert", i, kind, key), body[key], True
+
+
+def _text_problems(doc, path, text, languages: list[str], agent_facing: bool) -> list[Problem]:
+    """Users get their own language, so each user-facing text needs every language;
+    agents read one language, so a plain string is enough for alerts."""
+    problems = []
+    if isinstance(text, str):
+        if len(languages) > 1 and not agent_facing:
+            problems.append(doc.problem(path, f"the bot speaks {', '.join(languages)}; give one text per language, "
+                                        f"e.g. {{{', '.join(f'{lang}: ...' for lang in languages)}}}"))
+        strings = [((), text)]
+    else:
+        for lang in languages:
+            if lang not in text:
+                problems.append(doc.problem(path, f"missing the {lang!r} text (target.languages is {', '.join(languages)}); add '{lang}: ...'"))
+        for lang in text:
+            if lang not in languages:
+                problems.append(doc.problem(path + (lang,), f"language {lang!r} is not in target.languages "
+                                            f"({', '.join(languages)}); add it there or remove this text", at_key=True))
+        strings = [((lang,), value) for lang, value in text.items()]
+    for sub, value in strings:
+        problems += _placeholder_problems(doc, path + sub, value, PLACEHOLDERS, allow_user=True)
+    return problems
+
+
+def _placeholder_problems(doc, path, value: str, names: tuple[str, ...], allow_user: bool) -> list[Problem]:
+    problems = []
+    for match in PLACEHOLDER.finditer(value):
+        name = match.group(1)
+        if name in names or (allow_user and USER_ATTRIBUTE.match(name)):
+            continue
+        known = ", ".join("{{" + n + "}}" for n in names) + (", {{user.<attribute>}}" if allow_user else "")
+        problems.append(doc.problem(path, f"unknown placeholder {match.group(0)!r}; use one of {known}"))
+    return problems
+
+
+def _full_name_problems(doc, path, handoff) -> list[Problem]:
+    template = handoff.get("full_name", {}).get("template")
+    if template is None:
+        return []
+    problems = _placeholder_problems(doc, path + ("full_name", "template"), template, (), allow_user=True)
+    if not PLACEHOLDER.search(template):
+        problems.append(doc.problem(path + ("full_name", "template"),
+                                    "the template has no {{user.<attribute>}} placeholder, so every user gets the same name; "
+                                    "add one such as {{user.first_name}}"))
+    return problems
+
+
+def _email_problems(doc, path, handoff) -> Iterator[Problem]:
+    for i, alert in enumerate(handoff.get("alert", [])):
+        email = alert.get("email")
+        if email is None:
+            continue
+        here = path + ("alert", i, "email")
+        via = email.get("via", "smtp")
+        for other in ("smtp", "http_api"):
+            if other in email and other != via:
+                yield doc.problem(here + (other,), f"{other!r} settings are given but via is {via!r}; "
+                                  f"set via: {other} or remove them", at_key=True)
+        if via == "http_api":
+            api = email.get("http_api")
+            if api is None:
+                yield doc.problem(here, "via: http_api needs an 'http_api' block with the endpoint's url or url_env")
+            elif ("url" in api) == ("url_env" in api):
+                yield doc.problem(here + ("http_api",), "give exactly one of 'url' or 'url_env' for the e-mail API endpoint")
+            else:
+                for key, value in _walk_strings(api.get("body", {}), here + ("http_api", "body")):
+                    yield from _placeholder_problems(doc, key, value, PLACEHOLDERS + EMAIL_API_PLACEHOLDERS, allow_user=True)
+
+
+def _walk_strings(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk_strings(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk_strings(item, path + (index,))
+
+
+def _secret_problems(doc: LocatedDocument, path: tuple, data: Any) -> list[Problem]:
+    problems = []
+    for where, value in _walk_strings(data, path):
+        is_header = len(where) >= 2 and where[-2] == "headers"
+        if is_header and SECRET_HEADER.search(str(where[-1])):
+            problems.append(doc.problem(where, f"header {where[-1]!r} carries a credential and must not be written inline; "
+                                        "use {env: EXPOSED_..., prefix: \"Bearer \"} and set that variable on the server"))
+        elif SECRET_VALUE.search(value):
+            problems.append(doc.problem(where, "this looks like a secret (token, webhook URL or password); "
+                                        "never write it in the spec: put it in an EXPOSED_* environment variable and reference that"))
+    return problems
