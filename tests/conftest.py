@@ -1,0 +1,35 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from support.emulator import HitlEmulator  # noqa: E402
+from support.node_runtime import NodeRuntime  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+SAMPLES = SHARED / "botpress12" / "samples"
+EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+
+
+@pytest.fixture
+def emulator():
+    server = HitlEmulator(bots=("support-bot", "helpdesk")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_sink():
+    from support.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def runtime():
+    return NodeRuntime()
