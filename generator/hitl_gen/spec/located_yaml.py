@@ -75,11 +75,15 @@ def load_located(text: str, file: str) -> LocatedDocument:
 
 
 def _syntax_problem(err: yaml.MarkedYAMLError, file: str) -> Problem:
-    mark = err.problem_mark or err.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = err.problem or "invalid YAML"
-    context = f" ({err.context})" if err.context else ""
-    return Problem(file, line, col, "YAML syntax", f"{what}{context}; check indentation, quotes and ':' on this line")
+    # At the end of the file the useful place is where the unfinished thing began
+    # (an unclosed quote or bracket), which PyYAML keeps as the context mark.
+    if "end of stream" in what and err.context_mark:
+        mark, detail = err.context_mark, f"{what}: {err.context.removeprefix('while scanning ').removeprefix('while parsing ')} starts here and is never closed"
+    else:
+        mark, detail = err.problem_mark or err.context_mark, f"{what}{f' ({err.context})' if err.context else ''}"
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return Problem(file, line, col, "YAML syntax", f"{detail}; check indentation, quotes and ':' on this line")
 
 
 def _convert(node: yaml.Node, path: Path, doc: LocatedDocument, problems: list[Problem], constructor) -> Any:

@@ -102,6 +102,8 @@ def _message(error: jsonschema.ValidationError) -> str:
         return f"{_short(got)} is not allowed; use one of: {', '.join(map(str, expected))}"
     if kind == "const":
         return f"{_short(got)} is not allowed; {hint}" if hint else f"must be {expected!r}"
+    if kind == "maxProperties" and isinstance(got, dict):  # e.g. two alert kinds in one list item
+        return f"has {len(got)} keys ({', '.join(map(str, got))}); {hint}" if hint else f"has more than {expected} keys"
     if kind in ("minItems", "minProperties", "minLength") and not got:
         return f"must not be empty; {hint}" if hint else "must not be empty"
     if kind == "uniqueItems":
