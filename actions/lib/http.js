@@ -1,4 +1,4 @@
-// The bot's own API with Botpress's short-lived server token: no password anywhere.
+// The bot's own API with Botpress's short-lived server token, so the bot's files hold no credentials.
 async function botApi() {
   const config = await bp.http.getAxiosConfigForBot(event.botId, { localUrl: true })
   return Object.assign({}, config, { timeout: CONFIG.timeoutMs })

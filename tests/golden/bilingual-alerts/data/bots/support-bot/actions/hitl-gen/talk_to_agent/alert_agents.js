@@ -105,7 +105,7 @@ async function tellUser(texts, vars) {
   await bp.events.replyToEvent(event, [{ type: 'text', text, markdown: false }])
 }
 
-// The bot's own API with Botpress's short-lived server token: no password anywhere.
+// The bot's own API with Botpress's short-lived server token, so the bot's files hold no credentials.
 async function botApi() {
   const config = await bp.http.getAxiosConfigForBot(event.botId, { localUrl: true })
   return Object.assign({}, config, { timeout: CONFIG.timeoutMs })
@@ -233,6 +233,7 @@ async function alertAgents(vars) {
 
 const run = async () => {
   temp.hitl_alert_errors = await alertAgents(messageVars())
+  temp.hitl_alert_failed = temp.hitl_alert_errors.length > 0
 }
 
 return run().catch(err => log.warn(`hitl-gen: alerting agents failed: ${err && err.message}`))

@@ -1,0 +1,26 @@
+"""Build a spec (a file or a dict) with the real CLI and find its outputs."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import yaml
+
+from hitl_gen.cli import main
+
+
+def build(spec: Path | dict, out: Path, name: str = "spec.yaml") -> Path:
+    if isinstance(spec, dict):
+        path = out.parent / name
+        path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        spec = path
+    err = io.StringIO()
+    code = main(["build", str(spec), "-o", str(out)], stdout=io.StringIO(), stderr=err)
+    assert code == 0, err.getvalue()
+    return out
+
+
+def action(out: Path, bot: str, name: str, scope: str = "bot") -> Path:
+    base = out / "data" / "global" / "actions" if scope == "global" else out / "data" / "bots" / bot / "actions"
+    return base / f"{name}.js"
