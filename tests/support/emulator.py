@@ -398,3 +398,27 @@ def _route(method: str, path: str):
         if match and route_method == method:
             return name, handler, dict(zip(_PARAMS.get(name, []), map(unquote, match.groups())))
     return None, None, {}
+
+
+def _serve_by_hand() -> None:
+    """`python tests/support/emulator.py [PORT]`: serve until Ctrl-C, print a server token."""
+    import sys
+
+    emulator = HitlEmulator(bots=("support-bot", "helpdesk"))
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+
+    class Handler(_Handler):
+        pass
+
+    Handler.emulator = emulator
+    emulator._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    print(f"HITL emulator on {emulator.url}\nserver token: {emulator.issue_token(lifetime_s=86400)}\n"
+          f"login: admin@example.com / {emulator.accounts['admin@example.com']}", flush=True)
+    try:
+        emulator._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    _serve_by_hand()
