@@ -224,7 +224,12 @@ def _hitlnext(tmp_path):
 
 
 def test_hitlnext_with_an_agent_online_creates_the_handoff_for_this_thread(runtime, emulator, tmp_path):
+    import json
+
     out = _hitlnext(tmp_path)
+    config = json.loads((out / "data/bots/helpdesk/config/hitlnext.json").read_text(encoding="utf-8"))
+    emulator.transfer_message = config["transferMessage"]["en"]
+    assert emulator.transfer_message == "I'm transferring you to an agent."
     emulator.agents = [{"agentId": "a1", "online": True}]
     env = {"EXPOSED_TEAMS_WEBHOOK": f"{emulator.url}/__sinks/webhook/teams"}
     result = runtime.run_action(action(out, "helpdesk", "hitl-gen/live_agent/start"),
@@ -234,7 +239,9 @@ def test_hitlnext_with_an_agent_online_creates_the_handoff_for_this_thread(runti
     assert (temp["hitl_failed"], temp["hitl_no_agent"]) == (False, False)
     assert [(h["userId"], h["userThreadId"], h["userChannel"]) for h in emulator.handoffs] == [("u7", "42", "web")]
     assert result["state"]["user"]["fullName"] == "Sam Lee"
-    assert [m["text"] for m in result["messages"]] == ["I'm transferring you to an agent."]
+    # HITL Next itself says the transferMessage hitl-gen put in config/hitlnext.json; the action adds nothing.
+    assert result["messages"] == []
+    assert [m["text"] for m in emulator.outbox] == [emulator.transfer_message]
     assert emulator.webhooks[0].body == {"text": "Sam Lee is waiting on web: https://bot.example.com/studio/helpdesk/modules/hitlnext"}
 
 

@@ -97,7 +97,8 @@ def test_a_spec_change_is_shown_by_dry_run_and_check_then_applied(tmp_path):
     run("build", spec, "-o", out_dir)
     spec.write_text(spec.read_text().replace("An agent will be with you shortly.", "Hold on, a human is coming."))
     code, out, _ = run("build", spec, "-o", out_dir, "--dry-run")
-    assert code == 0 and '+    "en": "Hold on, a human is coming."' in out and "1 file(s) would change" in out
+    assert code == 0 and "2 file(s) would change" in out  # the action's CONFIG and the flow's text element
+    assert '+    "en": "Hold on, a human is coming."' in out and '+      "text$en": "Hold on, a human is coming."' in out
     assert run("build", spec, "-o", out_dir, "--check")[0] == 1
     assert "Hold on" not in (out_dir / "data/bots/support-bot/actions/hitl-gen/talk_to_agent/start.js").read_text()
     assert run("build", spec, "-o", out_dir)[0] == 0  # generated, untouched file: replaced without --force

@@ -1,8 +1,5 @@
 async function postWebhook(alert, vars) {
-  const text = fill(pickText(alert.text), vars)
-  const body = alert.format === 'json'
-    ? { text, user: { id: vars.user_id, name: vars.full_name }, channel: vars.channel, threadId: vars.thread_id, botId: vars.bot_id, link: vars.hitl_url }
-    : { text }
+  const body = webhookBody(alert, vars)
   await axios.post(envValue(alert.urlEnv), body, { timeout: CONFIG.timeoutMs, headers: { 'Content-Type': 'application/json' } })
 }
 
@@ -67,9 +64,12 @@ async function notifyAdmins(alert, vars) {
 const ALERT_SENDERS = { webhook: postWebhook, email: sendEmail, admin_notification: notifyAdmins }
 
 // Every alert runs side by side and on its own: one failing does not stop the others.
-async function alertAgents(vars) {
+// `kinds` (e.g. "email,admin_notification") limits them, for flows that send webhooks by skill.
+async function alertAgents(vars, kinds) {
   const failures = []
-  await Promise.all(CONFIG.alerts.map(alert =>
+  const wanted = kinds ? String(kinds).split(',').map(kind => kind.trim()) : null
+  const alerts = CONFIG.alerts.filter(alert => !wanted || wanted.includes(alert.kind))
+  await Promise.all(alerts.map(alert =>
     ALERT_SENDERS[alert.kind](alert, vars).catch(err => {
       const why = err && err.config ? explain(err, `the ${alert.kind} alert`) : `the ${alert.kind} alert failed: ${err.message || err}`
       failures.push(why)

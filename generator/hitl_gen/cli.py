@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("spec", type=Path, metavar="SPEC")
     where = build.add_mutually_exclusive_group(required=True)
     where.add_argument("-o", "--output", type=Path, metavar="OUT", help="folder that receives data/... and INSTALL.md")
+    where.add_argument("--into", type=Path, metavar="BOT_DIR", help="an existing bot folder (data/bots/<bot>) to install into")
+    where.add_argument("--archive", type=Path, metavar="OUT.tgz", help="write a bot archive the Botpress Admin can import")
+    build.add_argument("--base", type=Path, metavar="EXPORTED.tgz", help="with --archive: the exported bot to merge into")
     mode = build.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print what would change as a diff; write nothing")
     mode.add_argument("--check", action="store_true", help="exit 1 if the output is out of date; write nothing")
@@ -91,23 +94,29 @@ def _init(args, out: TextIO) -> int:
 
 
 def _build(args, out: TextIO) -> int:
-    from hitl_gen import output
-    from hitl_gen.render.plan import build_plan
+    from hitl_gen import install, output
     from hitl_gen.spec.load import load_spec
 
+    if args.base and not args.archive:
+        raise UsageError(f"{args.base}:1:1: build: --base goes with --archive")
     spec = load_spec(args.spec, str(args.spec))
-    root = args.output
-    if root.exists() and not root.is_dir():
-        raise UsageError(f"{root}:1:1: build: the output path is a file, not a folder; pick a folder")
-    changes = output.compare(build_plan(spec), root)
+    if args.archive:
+        if args.dry_run or args.check:
+            raise UsageError(f"{args.archive}:1:1: build: --dry-run and --check compare with a folder; use -o or --into")
+        count = install.write_archive(spec, args.archive, args.base)
+        print(f"{args.archive}: bot archive with {count} generated file(s)", file=out)
+        return 0
+    destination = install.output_folder(args.output, spec) if args.output else install.bot_folder(args.into, spec)
+    plan, manifest, changes = install.plan_for(spec, destination)
     pending = [c for c in changes if c.status != "unchanged"]
+    where = args.output or args.into
     if args.dry_run or args.check:
         out.write(output.unified_diff(changes))
         state = f"{len(pending)} file(s) would change" if pending else "up to date"
-        print(f"{root}: {state}", file=out)
+        print(f"{where}: {state}", file=out)
         return 1 if (args.check and pending) else 0
-    written = output.apply(changes, root, force=args.force)
-    print(f"{root}: wrote {len(written)} file(s), {len(changes) - len(written)} unchanged", file=out)
+    written = output.apply(changes, manifest, plan.elements, force=args.force)
+    print(f"{where}: wrote {len(written)} file(s), {len(changes) - len(written)} unchanged", file=out)
     return 0
 
 

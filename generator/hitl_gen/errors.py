@@ -45,15 +45,15 @@ class UsageError(HitlGenError):
 
 
 class OutputConflict(HitlGenError):
-    """Writing would overwrite files the user changed; nothing was written."""
+    """Writing would overwrite files the user changed or owns; nothing was written."""
 
-    def __init__(self, paths: list[str], hint: str):
-        self.paths = sorted(paths)
+    def __init__(self, conflicts: list[tuple[str, str]], hint: str):
+        self.conflicts = sorted(conflicts)
         self.hint = hint
-        super().__init__(f"{len(self.paths)} file(s) changed outside hitl-gen")
+        super().__init__(f"{len(self.conflicts)} file(s) would be overwritten")
 
     def lines(self) -> list[str]:
-        return [f"{p}:1:1: output: changed since hitl-gen wrote it; {self.hint}" for p in self.paths]
+        return [f"{path}:1:1: output: {reason}; {self.hint}" for path, reason in self.conflicts]
 
 
 class ServerError(HitlGenError):

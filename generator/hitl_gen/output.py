@@ -25,36 +25,63 @@ MANIFEST = ".hitl-gen-manifest.json"
 @dataclass(frozen=True)
 class Change:
     file: PlannedFile
+    disk: Path
     status: str  # new | changed | unchanged | conflict
     old: bytes | None
+    reason: str = ""  # why a conflict is one
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What hitl-gen last wrote: file hashes (by path under the root) and content elements."""
+
+    path: Path
+    files: dict[str, str]
+    elements: dict[str, str]
+
+    @classmethod
+    def read(cls, path: Path) -> "Manifest":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(path, dict(data["files"]), dict(data.get("elements", {})))
+        except (FileNotFoundError, KeyError, TypeError, ValueError):
+            return cls(path, {}, {})
+
+    def serialised(self, files: dict[str, str], elements: dict[str, str]) -> bytes:
+        body = {"generator": "hitl-gen", "files": dict(sorted(files.items())), "elements": dict(sorted(elements.items()))}
+        return (json.dumps(body, indent=2) + "\n").encode("utf-8")
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_manifest(root: Path) -> dict[str, str]:
-    try:
-        return json.loads((root / MANIFEST).read_text(encoding="utf-8"))["files"]
-    except (FileNotFoundError, KeyError, ValueError):
-        return {}
+@dataclass(frozen=True)
+class Located:
+    """A planned file and where it goes on disk."""
+
+    file: PlannedFile
+    disk: Path
 
 
-def compare(plan: Iterable[PlannedFile], root: Path) -> list[Change]:
-    manifest = read_manifest(root)
+def compare(plan: Iterable[Located], manifest: Manifest) -> list[Change]:
     changes = []
-    for planned in plan:
-        target = root / planned.path
+    for item in plan:
+        planned, target = item.file, item.disk
         old = target.read_bytes() if target.is_file() else None
+        status, reason = "changed", ""
         if old is None:
             status = "new"
         elif old == planned.content:
             status = "unchanged"
-        elif manifest.get(str(planned.path)) == sha256(old):
-            status = "changed"
-        else:
-            status = "conflict"
-        changes.append(Change(planned, status, old))
+        elif planned.merged:  # the bot's own elements are kept; only our edited ones conflict
+            if planned.edited_elements:
+                status, reason = "conflict", f"content elements {', '.join(planned.edited_elements)} were edited since hitl-gen wrote them"
+        elif str(planned.path) not in manifest.files:
+            status, reason = "conflict", "exists and was not written by hitl-gen"
+        elif manifest.files[str(planned.path)] != sha256(old):
+            status, reason = "conflict", "changed since hitl-gen wrote it"
+        changes.append(Change(planned, target, status, old, reason))
     return changes
 
 
@@ -65,23 +92,21 @@ def unified_diff(changes: Iterable[Change]) -> str:
             continue
         old = (change.old or b"").decode("utf-8", "replace").splitlines(keepends=True)
         new = change.file.content.decode("utf-8").splitlines(keepends=True)
-        name = str(change.file.path)
-        out.extend(difflib.unified_diff(old, new, "/dev/null" if change.old is None else f"a/{name}", f"b/{name}"))
+        name = str(change.disk)
+        out.extend(difflib.unified_diff(old, new, "/dev/null" if change.old is None else f"{name} (on disk)", f"{name} (generated)"))
     return "".join(out)
 
 
-def apply(changes: list[Change], root: Path, *, force: bool) -> list[Change]:
+def apply(changes: list[Change], manifest: Manifest, elements: dict[str, str], *, force: bool) -> list[Change]:
     """Write new and changed files; raise OutputConflict (writing nothing) on conflicts."""
-    conflicts = [str(root / c.file.path) for c in changes if c.status == "conflict"]
+    conflicts = [(str(c.disk), c.reason) for c in changes if c.status == "conflict"]
     if conflicts and not force:
         raise OutputConflict(conflicts, "rerun with --force to overwrite, or move your edits into the spec")
     written = [c for c in changes if c.status in ("new", "changed", "conflict")]
     for change in written:
-        write_atomic(root / change.file.path, change.file.content)
-    manifest = read_manifest(root)
-    manifest.update({str(c.file.path): sha256(c.file.content) for c in changes})
-    body = json.dumps({"generator": "hitl-gen", "files": dict(sorted(manifest.items()))}, indent=2) + "\n"
-    write_atomic(root / MANIFEST, body.encode("utf-8"))
+        write_atomic(change.disk, change.file.content)
+    files = {**manifest.files, **{str(c.file.path): sha256(c.file.content) for c in changes if not c.file.merged}}
+    write_atomic(manifest.path, manifest.serialised(files, elements))
     return written
 
 

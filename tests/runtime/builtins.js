@@ -63,7 +63,33 @@ async function removeContext(event, args) {
   event.state.session.nluContexts = (event.state.session.nluContexts || []).filter(c => !names.includes(c.context))
 }
 
+// basic-skills/send_email: subject and content are builtin_text elements rendered for
+// the user; SMTP comes from the basic-skills config; temp.success tells the outcome.
+// nodemailer is the module's own dependency, resolved here from runtime/optional.
+async function sendEmail(event, args, ctx) {
+  try {
+    const config = (ctx.moduleConfig || {})['basic-skills'] || {}
+    if (!config.transportConnectionString) throw new Error('You must configure the "basic-skills" module with valid SMTP credentials')
+    const nodemailer = require(require('path').join(__dirname, 'optional', 'node_modules', 'nodemailer'))
+    const params = { event, user: event.state.user, session: event.state.session, temp: event.state.temp, bot: event.state.bot }
+    const textOf = async id => {
+      const payloads = await ctx.bp.cms.renderElement('!' + id, params, event)
+      return _.get(payloads.find(p => p.type === 'text'), 'text', '')
+    }
+    const subject = await textOf(args.subjectElement)
+    const text = await textOf(args.contentElement)
+    const transport = nodemailer.createTransport(config.transportConnectionString)
+    await transport.sendMail({ from: args.fromAddress, to: args.toAddress, cc: args.ccAddress || undefined, bcc: args.bccAddress || undefined, subject, text, html: text })
+    transport.close()
+    event.state.temp.success = true
+  } catch (error) {
+    ctx.bp.logger.error(`send_email failed: ${error.message}`)
+    event.state.temp.success = false
+  }
+}
+
 module.exports = {
+  'basic-skills/send_email': sendEmail,
   'builtin/removeContext': removeContext,
   'basic-skills/call_api': callApi,
   'basic-skills/choice_parse_answer': choiceParse,

@@ -80,6 +80,10 @@ async function conversation(request) {
   for (const step of request.steps) {
     const turn = { step, swallowed: false, messages: [], actions: [], visited: [], logs: [], waiting: null, ended: false, crash: null }
     turns.push(turn)
+    if (step.agent) {  // an agent acts in the HITL screen between two user messages
+      await axios.post(`${request.emulatorUrl}/__emulator/agent`, { botId: request.botId, channel: who.channel, target: who.target, threadId: who.threadId, action: step.agent })
+      continue
+    }
     const type = step.type || 'text'
     if (request.emulatorUrl) {
       const { data } = await axios.post(`${request.emulatorUrl}/__emulator/incoming`, {

@@ -363,6 +363,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(request, 200, self.emulator.incoming(b["botId"], b["channel"], b["target"], b.get("threadId"),
                                                         type=b.get("type", "text"), text=b.get("text", "")))
 
+    def control_agent(self, request: Request):
+        """What an agent does in the HITL screen: release (unpause) the conversation,
+        or resolve the HITL Next handoff."""
+        b = request.body
+        with self.emulator.lock:
+            session = self.emulator.session_for(b["botId"], b["channel"], b["target"], b.get("threadId"))
+            if session and b["action"] in ("pause", "unpause"):
+                session.paused, session.paused_trigger = b["action"] == "pause", "operator"
+            for handoff in self.emulator.handoffs:
+                if b["action"] == "resolve" and handoff["userThreadId"] == b.get("threadId") and handoff["userId"] == b["target"]:
+                    handoff["status"] = "resolved"
+        self._send(request, 200, None)
+
     def control_users(self, request: Request):
         b = request.body
         self.emulator.set_attributes(b["botId"], b["channel"], b["target"], b["attributes"])
@@ -385,6 +398,7 @@ _ROUTES = [
     ("POST", r"/__sinks/email-api", "email_api", _Handler.email_api_sink),
     ("POST", r"/__emulator/incoming", "control", _Handler.control_incoming),
     ("POST", r"/__emulator/users", "control", _Handler.control_users),
+    ("POST", r"/__emulator/agent", "control", _Handler.control_agent),
 ]
 _PARAMS = {
     "bot": ["bot"], "sessions": ["bot"], "session_messages": ["bot", "session"], "session_action": ["bot", "session", "action"],

@@ -45,3 +45,11 @@ def session_action(session: int | str, action: str) -> str:
     if action not in PAUSE_ACTIONS + ("isPaused",):
         raise ValueError(f"unsupported HITL action {action!r}")
     return HITL_SESSION_ACTION.format(session=quote(str(session), safe=""), action=action)
+
+
+def fill(route: str, **parts: str) -> str:
+    """Put raw (not URL-encoded) values into a route, e.g. Mustache tags for a Call-API
+    skill URL; str.format cannot, as the Mustache tags are braces themselves."""
+    for name, value in parts.items():
+        route = route.replace("{" + name + "}", value)
+    return route

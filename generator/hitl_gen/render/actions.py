@@ -45,6 +45,7 @@ class ActionFile:
 
 
 REASON = Param("reason", "string", "Why the user asked for a person; agents see it in alerts")
+KINDS = Param("kinds", "string", "Comma-separated alert kinds to send (email, webhook, admin_notification); all when empty")
 SCOPE = Param("scope", "string", "conversation (default: only this conversation) or user (every conversation of this user)")
 
 
@@ -105,7 +106,13 @@ def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFi
         files.append(ActionFile(f"{prefix}/alert_agents", "alert_agents.js.j2", ActionMeta(
             title=f"Alert agents ({handoff.id})",
             description=f"Sends the {handoff.id} alerts ({', '.join(a['kind'] for a in alerts)}) side by side; failures are logged and listed in temp.hitl_alert_errors.",
-            params=(REASON,)), {**base, "alerts": alerts}))
+            params=(REASON, KINDS)), {**base, "alerts": alerts}))
+    webhooks = [{**_alert_config(a), "key": f"w{i}"} for i, a in enumerate(handoff.alerts) if isinstance(a, Webhook)]
+    files.append(ActionFile(f"{prefix}/prepare_call_api", "prepare_call_api.js.j2", ActionMeta(
+        title=f"Prepare the Call-API skills ({handoff.id})",
+        description=("Puts the bot API's base URL and a short-lived bearer header (Botpress's server token) into temp.hitl_api, "
+                     "the message values into temp.hitl_vars and the webhook requests into temp.hitl_webhooks, for the generated flow's Call-API skills."),
+        hidden=True), {**base, "webhooks": webhooks}))
     files.append(ActionFile(f"{prefix}/resume", "resume.js.j2", ActionMeta(
         title=f"Hand back to the bot ({handoff.id})",
         description=("Unpauses this conversation and tells the user the bot is back." if spec.target.module == "hitl"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from hitl_gen.botpress import layout
 from hitl_gen.render.actions import ActionFile, action_path
 from hitl_gen.render.jinja_env import render
+from hitl_gen.render.module_config import enable_snippet
 from hitl_gen.spec.model import Email, Spec, Webhook
 
 
@@ -36,4 +39,6 @@ def install_doc(spec: Spec, actions: list[ActionFile]) -> str:
         actions=[(a, action_path(spec, a)) for a in actions],
         actions_dir=layout.actions_dir(spec.target.actions_scope, spec.target.bot) / spec.target.namespace,
         env=required_env(spec), nodemailer=needs_nodemailer(spec),
+        enable_snippet=json.dumps(enable_snippet(spec)),
+        skill_email=any(isinstance(a, Email) and a.via == "skill" for h in spec.handoffs for a in h.alerts),
     )

@@ -1,24 +1,99 @@
-"""Everything `hitl-gen build` produces for a spec, rendered in memory."""
+"""Everything `hitl-gen build` produces for a spec, rendered in memory.
+
+Paths are relative to a Botpress root (the folder holding `data/`). When the files
+go into an existing bot, `ExistingBot` says what is already there: content-element
+files are merged into (the bot's own elements kept byte for byte) and new ids avoid
+the bot's own.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import PurePosixPath
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
+from hitl_gen.botpress import layout
 from hitl_gen.render.actions import action_files, action_path
+from hitl_gen.render.content import element_hash, merge_elements
+from hitl_gen.render.flows import handoff_flow
+from hitl_gen.render.ids import IdAllocator
 from hitl_gen.render.install_doc import install_doc
+from hitl_gen.render.module_config import module_config
+from hitl_gen.render.skills import skill_ui
 from hitl_gen.spec.model import Spec
+
+ELEMENT_TYPES = ("builtin_text", "builtin_single-choice")
 
 
 @dataclass(frozen=True)
 class PlannedFile:
-    path: PurePosixPath  # relative to the output root (the folder holding data/)
+    path: PurePosixPath
     content: bytes
+    merged: bool = False                  # merged into a file the bot already has
+    edited_elements: tuple[str, ...] = ()  # our elements in it that the user changed
 
 
-def build_plan(spec: Spec) -> list[PlannedFile]:
+@dataclass
+class ExistingBot:
+    """Content-element files of the bot, and what hitl-gen wrote there before."""
+
+    element_files: dict[str, str] = field(default_factory=dict)
+    owned_elements: dict[str, str] = field(default_factory=dict)
+    foreign_ids: set[str] = field(default_factory=set)
+
+    @classmethod
+    def read(cls, bot_dir: Path, owned_elements: dict[str, str], owned_files: set[str]) -> "ExistingBot":
+        files, foreign = {}, set()
+        for kind in ELEMENT_TYPES:
+            path = bot_dir / "content-elements" / f"{kind}.json"
+            if path.is_file():
+                files[kind] = path.read_text(encoding="utf-8")
+                foreign |= {e.get("id") for e in json.loads(files[kind]) if isinstance(e, dict)} - set(owned_elements)
+        for skill_flow in (bot_dir / "flows" / "skills").glob("*.flow.json"):
+            if not any(f.endswith(f"/flows/skills/{skill_flow.name}") for f in owned_files):
+                match = re.search(r"-([0-9a-f]{6})\.flow\.json$", skill_flow.name)
+                foreign |= {match.group(1)} if match else set()
+        return cls(files, dict(owned_elements), foreign)
+
+
+@dataclass(frozen=True)
+class Plan:
+    files: list[PlannedFile]
+    elements: dict[str, str]  # id -> hash of every content element generated
+
+
+def _json_bytes(value) -> bytes:
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def build_plan(spec: Spec, existing: ExistingBot | None = None, *, install_doc_file: bool = True) -> Plan:
+    existing = existing or ExistingBot()
     spec_name = spec.source.name
+    bot = layout.bot_dir(spec.target.bot)
     actions = action_files(spec)
     files = [PlannedFile(action_path(spec, a), a.render(spec_name).encode("utf-8")) for a in actions]
-    files.append(PlannedFile(PurePosixPath("INSTALL.md"), install_doc(spec, actions).encode("utf-8")))
-    return sorted(files, key=lambda f: f.path)
+
+    ids = IdAllocator(spec.target.bot, existing.foreign_ids)
+    elements: dict[str, list[dict]] = {kind: [] for kind in ELEMENT_TYPES}
+    for handoff in spec.handoffs:
+        flow = handoff_flow(spec, handoff, ids)
+        files.append(PlannedFile(bot / "flows" / flow.name, _json_bytes(flow.flow)))
+        files.append(PlannedFile(bot / "flows" / flow.name.replace(".flow.json", ".ui.json"), _json_bytes(flow.ui)))
+        for call in flow.skills:
+            files.append(PlannedFile(bot / "flows" / call.flow_path, _json_bytes(call.flow)))
+            files.append(PlannedFile(bot / "flows" / call.flow_path.replace(".flow.json", ".ui.json"), _json_bytes(skill_ui(call.flow))))
+        for kind, items in flow.elements.items():
+            elements[kind] += items
+
+    for kind, items in elements.items():
+        if items or kind in existing.element_files:
+            merged = merge_elements(existing.element_files.get(kind), items, existing.owned_elements)
+            files.append(PlannedFile(bot / "content-elements" / f"{kind}.json", merged.text.encode("utf-8"),
+                                     merged=True, edited_elements=merged.edited))
+    config_name, config = module_config(spec)
+    files.append(PlannedFile(bot / "config" / config_name, _json_bytes(config)))
+    if install_doc_file:
+        files.append(PlannedFile(PurePosixPath("INSTALL.md"), install_doc(spec, actions).encode("utf-8")))
+    hashes = {e["id"]: element_hash(e) for items in elements.values() for e in items}
+    return Plan(sorted(files, key=lambda f: f.path), hashes)

@@ -7,6 +7,7 @@
  * @author hitl-gen
  * @description Sends the talk_to_agent alerts (email, webhook) side by side; failures are logged and listed in temp.hitl_alert_errors.
  * @param {string} [reason] - Why the user asked for a person; agents see it in alerts
+ * @param {string} [kinds] - Comma-separated alert kinds to send (email, webhook, admin_notification); all when empty
  */
 const axios = require('axios')
 
@@ -150,11 +151,15 @@ function envValue(name) {
   return value
 }
 
-async function postWebhook(alert, vars) {
+// Slack and Teams incoming webhooks both accept {"text": ...}; `json` adds fields.
+function webhookBody(alert, vars) {
   const text = fill(pickText(alert.text), vars)
-  const body = alert.format === 'json'
-    ? { text, user: { id: vars.user_id, name: vars.full_name }, channel: vars.channel, threadId: vars.thread_id, botId: vars.bot_id, link: vars.hitl_url }
-    : { text }
+  if (alert.format !== 'json') return { text }
+  return { text, user: { id: vars.user_id, name: vars.full_name }, channel: vars.channel, threadId: vars.thread_id, botId: vars.bot_id, link: vars.hitl_url }
+}
+
+async function postWebhook(alert, vars) {
+  const body = webhookBody(alert, vars)
   await axios.post(envValue(alert.urlEnv), body, { timeout: CONFIG.timeoutMs, headers: { 'Content-Type': 'application/json' } })
 }
 
@@ -219,9 +224,12 @@ async function notifyAdmins(alert, vars) {
 const ALERT_SENDERS = { webhook: postWebhook, email: sendEmail, admin_notification: notifyAdmins }
 
 // Every alert runs side by side and on its own: one failing does not stop the others.
-async function alertAgents(vars) {
+// `kinds` (e.g. "email,admin_notification") limits them, for flows that send webhooks by skill.
+async function alertAgents(vars, kinds) {
   const failures = []
-  await Promise.all(CONFIG.alerts.map(alert =>
+  const wanted = kinds ? String(kinds).split(',').map(kind => kind.trim()) : null
+  const alerts = CONFIG.alerts.filter(alert => !wanted || wanted.includes(alert.kind))
+  await Promise.all(alerts.map(alert =>
     ALERT_SENDERS[alert.kind](alert, vars).catch(err => {
       const why = err && err.config ? explain(err, `the ${alert.kind} alert`) : `the ${alert.kind} alert failed: ${err.message || err}`
       failures.push(why)
@@ -232,7 +240,7 @@ async function alertAgents(vars) {
 }
 
 const run = async () => {
-  temp.hitl_alert_errors = await alertAgents(messageVars())
+  temp.hitl_alert_errors = await alertAgents(messageVars(), args && args.kinds)
   temp.hitl_alert_failed = temp.hitl_alert_errors.length > 0
 }
 

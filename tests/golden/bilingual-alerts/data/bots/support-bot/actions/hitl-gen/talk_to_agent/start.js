@@ -197,11 +197,15 @@ function setFullName() {
   return name
 }
 
-async function postWebhook(alert, vars) {
+// Slack and Teams incoming webhooks both accept {"text": ...}; `json` adds fields.
+function webhookBody(alert, vars) {
   const text = fill(pickText(alert.text), vars)
-  const body = alert.format === 'json'
-    ? { text, user: { id: vars.user_id, name: vars.full_name }, channel: vars.channel, threadId: vars.thread_id, botId: vars.bot_id, link: vars.hitl_url }
-    : { text }
+  if (alert.format !== 'json') return { text }
+  return { text, user: { id: vars.user_id, name: vars.full_name }, channel: vars.channel, threadId: vars.thread_id, botId: vars.bot_id, link: vars.hitl_url }
+}
+
+async function postWebhook(alert, vars) {
+  const body = webhookBody(alert, vars)
   await axios.post(envValue(alert.urlEnv), body, { timeout: CONFIG.timeoutMs, headers: { 'Content-Type': 'application/json' } })
 }
 
@@ -266,9 +270,12 @@ async function notifyAdmins(alert, vars) {
 const ALERT_SENDERS = { webhook: postWebhook, email: sendEmail, admin_notification: notifyAdmins }
 
 // Every alert runs side by side and on its own: one failing does not stop the others.
-async function alertAgents(vars) {
+// `kinds` (e.g. "email,admin_notification") limits them, for flows that send webhooks by skill.
+async function alertAgents(vars, kinds) {
   const failures = []
-  await Promise.all(CONFIG.alerts.map(alert =>
+  const wanted = kinds ? String(kinds).split(',').map(kind => kind.trim()) : null
+  const alerts = CONFIG.alerts.filter(alert => !wanted || wanted.includes(alert.kind))
+  await Promise.all(alerts.map(alert =>
     ALERT_SENDERS[alert.kind](alert, vars).catch(err => {
       const why = err && err.config ? explain(err, `the ${alert.kind} alert`) : `the ${alert.kind} alert failed: ${err.message || err}`
       failures.push(why)
@@ -310,9 +317,9 @@ const handOver = async () => {
   temp.hitl_alert_errors = alertFailures
   temp.hitl_alert_failed = alertFailures.length > 0
 
-  let message = handedOver ? CONFIG.say : CONFIG.failureSay
+  const message = handedOver ? CONFIG.say : CONFIG.failureSay
   try {
-    await tellUser(message, vars)
+    if (message) await tellUser(message, vars)
   } catch (err) {
     log.warn(`hitl-gen: telling the user failed: ${err.message}`)
   }

@@ -1,0 +1,118 @@
+"""Where a build goes: an output folder, an existing bot folder, or a bot archive.
+
+Plan paths are logical (`data/bots/<bot>/...`, `data/global/...`, `INSTALL.md`); a
+Destination maps them onto disk and knows where its manifest lives.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from hitl_gen import output
+from hitl_gen.botpress import layout
+from hitl_gen.errors import UsageError
+from hitl_gen.render.plan import ExistingBot, Plan, build_plan
+from hitl_gen.spec.model import Spec
+
+
+@dataclass(frozen=True)
+class Destination:
+    root: Path                  # where data/ lives (for -o) or the bot folder (for --into)
+    bot_prefix: PurePosixPath   # the logical prefix that maps onto bot_dir
+    bot_dir: Path
+    global_dir: Path | None     # data/global, when reachable
+    manifest: Path
+    install_doc: bool
+
+    def locate(self, logical: PurePosixPath) -> Path:
+        if logical.is_relative_to(self.bot_prefix):
+            return self.bot_dir / logical.relative_to(self.bot_prefix)
+        if logical.is_relative_to("data/global"):
+            if self.global_dir is None:
+                raise UsageError(f"{self.bot_dir}:1:1: target.actions: global actions go to data/global, which is not beside "
+                                 "this bot folder; use -o OUT, or `actions: bot` in the spec")
+            return self.global_dir / logical.relative_to("data/global")
+        return self.root / logical
+
+
+def output_folder(out: Path, spec: Spec) -> Destination:
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}:1:1: build: the output path is a file, not a folder; pick a folder")
+    prefix = layout.bot_dir(spec.target.bot)
+    return Destination(out, prefix, out / prefix, out / "data" / "global", out / output.MANIFEST, True)
+
+
+def bot_folder(bot_dir: Path, spec: Spec) -> Destination:
+    if not (bot_dir / "bot.config.json").is_file():
+        raise UsageError(f"{bot_dir}:1:1: --into: not a Botpress bot folder (no bot.config.json); "
+                         f"give the path of data/bots/{spec.target.bot}")
+    if bot_dir.resolve().name != spec.target.bot:
+        raise UsageError(f"{bot_dir}:1:1: --into: the folder is bot {bot_dir.resolve().name!r} but target.bot is "
+                         f"{spec.target.bot!r}; install into data/bots/{spec.target.bot} or change target.bot")
+    parent = bot_dir.resolve().parent
+    global_dir = parent.parent / "global" if parent.name == "bots" else None
+    return Destination(bot_dir, layout.bot_dir(spec.target.bot), bot_dir, global_dir, bot_dir / output.MANIFEST, False)
+
+
+def plan_for(spec: Spec, destination: Destination) -> tuple[Plan, output.Manifest, list[output.Change]]:
+    """Render in memory against what the destination holds, and compare."""
+    manifest = output.Manifest.read(destination.manifest)
+    existing = ExistingBot.read(destination.bot_dir, manifest.elements, set(manifest.files))
+    plan = build_plan(spec, existing, install_doc_file=destination.install_doc)
+    located = [output.Located(f, destination.locate(f.path)) for f in plan.files]
+    return plan, manifest, output.compare(located, manifest)
+
+
+def write_archive(spec: Spec, archive: Path, base: Path | None) -> int:
+    """A bot archive the Admin can import: the base export (if any) with the files installed."""
+    if spec.target.actions_scope == "global":
+        raise UsageError(f"{spec.source}:1:1: target.actions: a bot archive cannot carry global actions; use `actions: bot` or -o OUT")
+    with tempfile.TemporaryDirectory() as tmp:
+        bot_dir = Path(tmp) / spec.target.bot
+        bot_dir.mkdir()
+        if base is not None:
+            _extract(base, bot_dir)
+        else:
+            config = {"id": spec.target.bot, "name": spec.target.bot, "defaultLanguage": spec.target.languages[0],
+                      "languages": list(spec.target.languages), "imports": {"modules": [], "incomingMiddleware": [], "outgoingMiddleware": []}}
+            (bot_dir / "bot.config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        destination = bot_folder(bot_dir, spec)
+        plan, manifest, changes = plan_for(spec, destination)
+        written = output.apply(changes, manifest, plan.elements, force=False)
+        output.write_atomic(archive, _tgz(bot_dir))
+        return len(written)
+
+
+def _extract(base: Path, into: Path) -> None:
+    try:
+        with tarfile.open(base, "r:gz") as tar:
+            for member in tar.getmembers():
+                target = (into / member.name).resolve()
+                if not target.is_relative_to(into.resolve()) or not (member.isfile() or member.isdir()):
+                    raise UsageError(f"{base}:1:1: --base: unsafe entry {member.name!r} in the archive; export the bot again from the Admin")
+            tar.extractall(into)
+    except (tarfile.TarError, OSError) as err:
+        raise UsageError(f"{base}:1:1: --base: cannot read the bot export ({err}); give a .tgz exported from the Botpress Admin") from None
+
+
+def _tgz(folder: Path) -> bytes:
+    """Deterministic archive: sorted entries, no owners, no timestamps."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != output.MANIFEST):
+            info = tarfile.TarInfo(path.relative_to(folder).as_posix())
+            data = path.read_bytes()
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            tar.addfile(info, io.BytesIO(data))
+    packed = io.BytesIO()
+    with gzip.GzipFile(fileobj=packed, mode="wb", mtime=0) as gz:
+        gz.write(raw.getvalue())
+    return packed.getvalue()
+
+

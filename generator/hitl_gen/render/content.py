@@ -1,0 +1,108 @@
+"""Content elements (FACTS §5) and their byte-preserving merge into a bot's files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+from hitl_gen.spec.model import Text
+from hitl_gen.spec.semantics import PLACEHOLDER
+
+# Content elements carry dates; a fixed one keeps builds free of timestamps.
+FIXED_DATE = "2020-01-01T00:00:00.000Z"
+CREATED_BY = "hitl-gen"
+
+
+def mustache_text(text: str) -> str:
+    """Spec placeholders become Botpress Mustache over values the prepare action puts
+    in temp.hitl_vars; triple braces so names like O'Brien are not HTML-escaped.
+    Validation guarantees the spec text holds no other `{{...}}`."""
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        return "{{{" + (name if name.startswith("user.") else f"temp.hitl_vars.{name}") + "}}}"
+    return PLACEHOLDER.sub(replace, text)
+
+
+def text_element(element_id: str, text: Text) -> dict:
+    form: dict = {}
+    for lang, value in text.items():
+        form[f"text${lang}"] = mustache_text(value)
+        form[f"markdown${lang}"] = False
+        form[f"typing${lang}"] = True
+    return _element(element_id, form)
+
+
+def choice_element(element_id: str, question: Text, label: Text, value: str) -> dict:
+    form: dict = {}
+    for lang in question:
+        form[f"text${lang}"] = mustache_text(question[lang])
+        form[f"choices${lang}"] = [{"title": label[lang], "value": value}]
+        form[f"typing${lang}"] = True
+        form[f"disableFreeText${lang}"] = False
+    return _element(element_id, form)
+
+
+def _element(element_id: str, form: dict) -> dict:
+    return {"id": element_id, "formData": form, "createdBy": CREATED_BY, "createdOn": FIXED_DATE, "modifiedOn": FIXED_DATE}
+
+
+def element_hash(element: dict) -> str:
+    return hashlib.sha256(json.dumps(element, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    text: str
+    edited: tuple[str, ...]  # our elements the user changed since the last build
+
+
+def merge_elements(existing: str | None, ours: list[dict], owned: dict[str, str]) -> MergeResult:
+    """Put `ours` into a content-element array file, keeping every other element,
+    and the text between them, byte for byte.
+
+    `owned` maps ids hitl-gen wrote before to the hash it wrote them with: those are
+    replaced (or dropped, if the spec no longer has them); one whose hash differs was
+    edited in the Studio and is reported instead of being overwritten silently."""
+    rendered = [_indent(json.dumps(e, indent=2, ensure_ascii=False)) for e in ours]
+    if existing is None or not existing.strip():
+        return MergeResult("[\n" + ",\n".join(rendered) + "\n]\n", ())
+    opening, spans, closing = _split_array(existing)
+    kept: list[str] = []
+    edited = []
+    for separator, text, element in spans:
+        element_id = element.get("id") if isinstance(element, dict) else None
+        if element_id in owned:
+            if element_hash(element) != owned[element_id]:
+                edited.append(element_id)
+            continue
+        kept.append((separator if kept else "") + text)
+    first_separator = spans[0][0] if spans else "\n  "
+    body = first_separator + "".join(kept) if kept else ""
+    joiner = ",\n  " if kept else first_separator
+    body += joiner + ",\n  ".join(r.lstrip() for r in rendered) if rendered else ""
+    return MergeResult(opening + body + closing, tuple(edited))
+
+
+def _split_array(text: str) -> tuple[str, list[tuple[str, str, object]], str]:
+    """The text before the first element, each (separator before it, its text, value),
+    and the text after the last: located with the standard JSON decoder."""
+    decoder = json.JSONDecoder()
+    start = text.index("[") + 1
+    position = start
+    spans = []
+    while True:
+        gap_end = position + len(text[position:]) - len(text[position:].lstrip())
+        if text[gap_end] == "]":
+            return text[:start], spans, text[position:]
+        if spans:
+            comma = text.index(",", position)
+            gap_end = comma + 1 + len(text[comma + 1:]) - len(text[comma + 1:].lstrip())
+        value, end = decoder.raw_decode(text, gap_end)
+        spans.append((text[position:gap_end], text[gap_end:end], value))
+        position = end
+
+
+def _indent(block: str) -> str:
+    return "\n".join("  " + line for line in block.splitlines())

@@ -1,0 +1,185 @@
+"""One handoff flow per handoff, wired from skills and actions (FACTS §3-§4):
+
+    entry → [button] → prepare (full name, token, code-only alerts)
+          → webhook/e-mail skills → pause (hitl) | agents check + handoff (hitlnext)
+          → handed_over (say, wait) → resume (unpause) → back (say) → #
+    failures → failed (say) → #      no agent online → no_agent (say) → #
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from hitl_gen.botpress import routes
+from hitl_gen.render import content
+from hitl_gen.render.ids import IdAllocator
+from hitl_gen.render.skills import SkillCall, choice_skill, single_node_skill
+from hitl_gen.spec.model import Email, Handoff, Spec, Webhook
+
+BUTTON_VALUE = "agent"
+JSON_HEADERS = {"Content-Type": "application/json"}
+AUTH_HEADERS = {"Authorization": "{{{temp.hitl_api.authorization}}}", **JSON_HEADERS}
+COLUMN, ROW = 260, 170
+
+
+@dataclass
+class HandoffFlow:
+    name: str                       # <handoff>.flow.json
+    flow: dict
+    ui: dict
+    skills: list[SkillCall]
+    elements: dict[str, list[dict]]  # content type -> elements
+
+
+@dataclass
+class _Builder:
+    spec: Spec
+    handoff: Handoff
+    ids: IdAllocator
+    nodes: list[dict] = field(default_factory=list)
+    skills: list[SkillCall] = field(default_factory=list)
+    elements: dict[str, list[dict]] = field(default_factory=lambda: {"builtin_text": [], "builtin_single-choice": []})
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def key(self, purpose: str) -> str:
+        return f"{self.handoff.id}/{purpose}"
+
+    def place(self, name: str, column: int, row: int = 0) -> None:
+        self.positions[name] = (100 + column * COLUMN, 100 + row * ROW)
+
+    def action(self, name: str, args: dict | None = None) -> str:
+        return f"{self.spec.target.namespace}/{name} {json.dumps(args or {}, ensure_ascii=False, separators=(',', ':'))}"
+
+    def standard(self, name: str, on_enter: list[str], next_: list[tuple[str, str]], *, wait: bool = False) -> None:
+        self.nodes.append({"id": self.ids.node(self.key(name)), "name": name, "type": "standard", "onEnter": on_enter,
+                           "onReceive": [] if wait else None,
+                           "next": [{"condition": condition, "node": node} for condition, node in next_]})
+
+    def say(self, purpose: str, text) -> str:
+        element_id = self.ids.element("builtin_text", self.key(purpose))
+        self.elements["builtin_text"].append(content.text_element(element_id, text))
+        return f"say #!{element_id}"
+
+    def call_api(self, purpose: str, method: str, url: str, body: str, headers: dict, variable: str) -> SkillCall:
+        data = {"method": method, "memory": "temp", "body": body, "headers": headers, "url": url, "variable": variable, "invalidJson": False}
+        return self.skill(single_node_skill("CallAPI", self.ids.skill_suffix(self.key(purpose)), self.ids.skill_node(self.key(purpose + "/entry")),
+                                            data, self.ids.node(self.key(purpose))))
+
+    def skill(self, call: SkillCall) -> SkillCall:
+        self.skills.append(call)
+        return call
+
+    def link(self, call: SkillCall, targets: dict[str, str]) -> None:
+        self.nodes.append(call.node(targets))
+
+
+def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
+    b = _Builder(spec, handoff, ids)
+    hitl = spec.target.module == "hitl"
+    prefix = handoff.id
+
+    chain: list[SkillCall] = []  # alert skills, run one after the other, each exit moving on
+    for index, alert in enumerate(handoff.alerts):
+        if isinstance(alert, Webhook):
+            call = b.call_api(f"webhook{index}", "post", f"{{{{{{temp.hitl_webhooks.w{index}.url}}}}}}",
+                              f"{{{{{{temp.hitl_webhooks.w{index}.body}}}}}}", JSON_HEADERS, f"hitl_webhook{index}")
+            chain.append(_renamed(call, f"webhook_{index}"))
+        elif isinstance(alert, Email) and alert.via == "skill":
+            subject = ids.element("builtin_text", b.key(f"email{index}/subject"))
+            body = ids.element("builtin_text", b.key(f"email{index}/body"))
+            b.elements["builtin_text"] += [content.text_element(subject, alert.subject), content.text_element(body, alert.body)]
+            data = {"fromAddress": alert.sender, "toAddress": ", ".join(alert.to), "ccAddress": ", ".join(alert.cc),
+                    "bccAddress": "", "subjectElement": subject, "contentElement": body}
+            call = b.skill(single_node_skill("SendEmail", ids.skill_suffix(b.key(f"email{index}")),
+                                             ids.skill_node(b.key(f"email{index}/entry")), data, ids.node(b.key(f"email{index}"))))
+            chain.append(_renamed(call, f"email_{index}"))
+    code_alerts = sorted({a.kind for a in handoff.alerts if not isinstance(a, Webhook) and not (isinstance(a, Email) and a.via == "skill")})
+
+    column = 0
+    first = "prepare"
+    if handoff.trigger.button:
+        button = handoff.trigger.button
+        content_id = ids.element("builtin_single-choice", b.key("button"))
+        b.elements["builtin_single-choice"].append(content.choice_element(content_id, button.question, button.label, BUTTON_VALUE))
+        keywords = list(dict.fromkeys([BUTTON_VALUE, *button.label.values(), *button.keywords]))
+        call = b.skill(choice_skill(ids.skill_suffix(b.key("button")), ids.random_id(b.key("button")), content_id,
+                                    {BUTTON_VALUE: keywords}, [ids.skill_node(b.key(f"button/{n}")) for n in range(4)], ids.node(b.key("button"))))
+        first = call.name
+    b.standard("entry", [], [("true", first)])
+    b.place("entry", column)
+    if handoff.trigger.button:
+        column += 1
+        b.link(call, {BUTTON_VALUE: "prepare", "failure": "#"})
+        b.place(call.name, column)
+
+    prepare = [b.action(f"{prefix}/set_full_name")] if handoff.full_name else []
+    prepare.append(b.action(f"{prefix}/prepare_call_api"))
+    if code_alerts:
+        prepare.append(b.action(f"{prefix}/alert_agents", {"kinds": ",".join(code_alerts)}))
+    hand_over = "pause" if hitl else ("check_agents" if handoff.check_agents else "handoff")
+    steps = [call.name for call in chain] + [hand_over]
+    b.standard("prepare", prepare, [("true", steps[0])])
+    column += 1
+    b.place("prepare", column)
+    for call, following in zip(chain, steps[1:]):
+        column += 1
+        b.link(call, {"success": following, "failure": following})
+        b.place(call.name, column)
+
+    base = "{{{temp.hitl_api.baseURL}}}"
+    if hitl:
+        column += 1
+        thread = "?threadId={{{event.threadId}}}" if handoff.pause_scope == "conversation" else ""
+        user_route = routes.fill(routes.HITL_USER_ACTION, channel="{{{event.channel}}}", user="{{{event.target}}}")
+        pause = b.call_api("pause", "post", base + routes.fill(user_route, action="pause") + thread, "", AUTH_HEADERS, "hitl_pause")
+        pause = _renamed(pause, "pause")
+        b.link(pause, {"success": "handed_over", "failure": "failed"})
+        b.place("pause", column)
+        resume_call = _renamed(b.call_api("unpause", "post", base + routes.fill(user_route, action="unpause") + thread, "", AUTH_HEADERS,
+                                          "hitl_unpause"), "unpause")
+    else:
+        if handoff.check_agents:
+            column += 1
+            agents = _renamed(b.call_api("agents", "get", base + routes.HITLNEXT_AGENTS, "", AUTH_HEADERS, "hitl_agents"), "check_agents")
+            b.link(agents, {"success": "agent_online", "failure": "failed"})
+            b.place("check_agents", column)
+            online = "Array.isArray(temp.hitl_agents.body) && temp.hitl_agents.body.some(agent => agent.online)"
+            b.standard("agent_online", [], [(online, "handoff"), ("true", "no_agent")])
+            b.place("agent_online", column, 1)
+            b.standard("no_agent", [b.say("no_agent", handoff.no_agent_say)], [("true", "#")])
+            b.place("no_agent", column + 1, 2)
+            column += 1
+        body = '{"userId":"{{{event.target}}}","userThreadId":"{{{event.threadId}}}","userChannel":"{{{event.channel}}}"}'
+        handoff_call = _renamed(b.call_api("handoff", "post", base + routes.HITLNEXT_HANDOFFS, body, AUTH_HEADERS, "hitl_handoff"), "handoff")
+        column += 1
+        b.link(handoff_call, {"success": "handed_over", "failure": "failed"})
+        b.place("handoff", column)
+        resume_call = None
+
+    column += 1
+    # hitlnext sends its own transferMessage (config/hitlnext.json) when the handoff is created.
+    b.standard("handed_over", [b.say("say", handoff.say)] if hitl else [], [("true", "resume")], wait=True)
+    b.place("handed_over", column)
+    b.standard("failed", [b.say("failed", handoff.failure_say)], [("true", "#")])
+    b.place("failed", column, 1)
+    column += 1
+    b.standard("resume", [b.action(f"{prefix}/prepare_call_api")], [("true", resume_call.name if resume_call else "back")])
+    b.place("resume", column)
+    if resume_call:
+        column += 1
+        b.link(resume_call, {"success": "back", "failure": "back"})
+        b.place(resume_call.name, column)
+    column += 1
+    b.standard("back", [b.say("resume", handoff.resume_say)] if handoff.resume_say else [], [("true", "#")])
+    b.place("back", column)
+
+    flow = {"version": "0.0.1", "catchAll": {"next": []}, "startNode": "entry",
+            "description": f"hitl-gen handoff {handoff.id}", "nodes": b.nodes}
+    ui = {"nodes": [{"id": node["id"], "position": dict(zip("xy", b.positions[node["name"]]))} for node in b.nodes], "links": []}
+    return HandoffFlow(f"{handoff.id}.flow.json", flow, ui, b.skills, b.elements)
+
+
+def _renamed(call: SkillCall, name: str) -> SkillCall:
+    """Readable node names in the handoff flow ("pause" rather than CallAPI-1a2b3c)."""
+    return SkillCall(name, call.skill, call.flow_path, call.node_id, call.flow, call.exits)

@@ -1,0 +1,213 @@
+"""Installing into an existing bot loses nothing: the welcome-bot sample stays
+byte-identical except its content-element files, whose own entries stay byte for byte."""
+
+import io
+import json
+import shutil
+import tarfile
+
+import pytest
+from conftest import EXAMPLES, REPO, SAMPLES
+
+from hitl_gen.cli import main
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(map(str, argv)), stdout=out, stderr=err), out.getvalue(), err.getvalue()
+
+
+def bot_copy(tmp_path, name):
+    bot_dir = tmp_path / "data" / "bots" / name
+    shutil.copytree(SAMPLES / "welcome-bot", bot_dir)
+    return bot_dir
+
+
+def snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def bot_of(example):
+    import yaml
+
+    return yaml.safe_load(example.read_text(encoding="utf-8"))["target"]["bot"]
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_install_keeps_every_original_file_and_element(example, tmp_path):
+    bot_dir = bot_copy(tmp_path, bot_of(example))
+    before = snapshot(bot_dir)
+    code, out, err = run("build", example, "--into", bot_dir)
+    assert code == 0, err
+    after = snapshot(bot_dir)
+    for rel, data in before.items():
+        if rel.startswith("content-elements/"):
+            original = json.loads(data)
+            merged = json.loads(after[rel])
+            assert merged[:len(original)] == original
+            text = data.decode("utf-8")
+            body = text[text.index("[") + 1:text.rindex("]")].rstrip()
+            assert body in after[rel].decode("utf-8")  # the bot's own entries, byte for byte
+        else:
+            assert after[rel] == data, rel
+    new_flows = {k for k in after if k.startswith("flows/") and k.endswith(".flow.json")} - set(before)
+    assert any(not k.startswith("flows/skills/") for k in new_flows) and any(k.startswith("flows/skills/") for k in new_flows)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_installing_twice_changes_nothing(example, tmp_path):
+    bot_dir = bot_copy(tmp_path, bot_of(example))
+    run("build", example, "--into", bot_dir)
+    first = snapshot(bot_dir)
+    code, out, _ = run("build", example, "--into", bot_dir)
+    assert code == 0 and "wrote 0 file(s)" in out
+    assert snapshot(bot_dir) == first
+    assert run("build", example, "--into", bot_dir, "--check")[0] == 0
+
+
+def test_an_edited_generated_flow_is_a_conflict_and_nothing_is_written(tmp_path):
+    example = REPO / "examples" / "bilingual-alerts.yaml"
+    bot_dir = bot_copy(tmp_path, "support-bot")
+    run("build", example, "--into", bot_dir)
+    flow = bot_dir / "flows" / "talk_to_agent.flow.json"
+    flow.write_text(flow.read_text().replace('"hitl-gen handoff talk_to_agent"', '"my description"'))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(example.read_text().replace("An agent will be with you shortly.", "Hold on."))
+    before = snapshot(bot_dir)
+    code, _, err = run("build", spec, "--into", bot_dir)
+    assert code == 2
+    assert err == f"{flow}:1:1: output: changed since hitl-gen wrote it; rerun with --force to overwrite, or move your edits into the spec\n"
+    assert snapshot(bot_dir) == before
+    assert run("build", spec, "--into", bot_dir, "--force")[0] == 0
+    assert "my description" not in flow.read_text()
+
+
+def test_an_element_edited_in_the_studio_is_a_conflict(tmp_path):
+    example = REPO / "examples" / "minimal-hitl.yaml"
+    bot_dir = bot_copy(tmp_path, "support-bot")
+    run("build", example, "--into", bot_dir)
+    path = bot_dir / "content-elements" / "builtin_text.json"
+    elements = json.loads(path.read_text())
+    ours = next(e for e in elements if e["createdBy"] == "hitl-gen")
+    ours["formData"]["text$en"] = "Edited in the Studio"
+    path.write_text(json.dumps(elements, indent=2))  # the Studio rewrites the whole file
+    code, _, err = run("build", example, "--into", bot_dir)
+    assert code == 2 and f"content elements {ours['id']} were edited" in err
+    assert "Edited in the Studio" in path.read_text()
+
+
+def test_elements_added_in_the_studio_after_install_are_kept(tmp_path):
+    example = REPO / "examples" / "minimal-hitl.yaml"
+    bot_dir = bot_copy(tmp_path, "support-bot")
+    run("build", example, "--into", bot_dir)
+    path = bot_dir / "content-elements" / "builtin_text.json"
+    elements = json.loads(path.read_text())
+    elements.append({"id": "builtin_text-mine01", "formData": {"text$en": "mine"}, "createdBy": "admin",
+                     "createdOn": "2024-01-01T00:00:00.000Z", "modifiedOn": "2024-01-01T00:00:00.000Z"})
+    path.write_text(json.dumps(elements, indent=2))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(example.read_text().replace("An agent will be with you shortly.", "Hold on."))
+    assert run("build", spec, "--into", bot_dir)[0] == 0
+    merged = json.loads(path.read_text())
+    assert {"builtin_text-mine01"} <= {e["id"] for e in merged}
+    assert any(e["formData"].get("text$en") == "Hold on." for e in merged)
+    assert not any(e["formData"].get("text$en") == "An agent will be with you shortly." for e in merged)
+
+
+def test_a_bot_file_hitl_gen_did_not_write_is_never_overwritten(tmp_path):
+    bot_dir = bot_copy(tmp_path, "support-bot")
+    mine = bot_dir / "config" / "hitl.json"
+    mine.write_text('{"paused": true}\n')
+    code, _, err = run("build", REPO / "examples" / "minimal-hitl.yaml", "--into", bot_dir)
+    assert code == 2 and f"{mine}:1:1: output: exists and was not written by hitl-gen" in err
+    assert mine.read_text() == '{"paused": true}\n' and not (bot_dir / "flows" / "talk_to_agent.flow.json").exists()
+
+
+def test_ids_are_stable_across_rebuilds_and_avoid_the_bots_own(tmp_path):
+    example = REPO / "examples" / "minimal-hitl.yaml"
+    fresh = bot_copy(tmp_path / "a", "support-bot")
+    run("build", example, "--into", fresh)
+    ours = [e["id"] for e in json.loads((fresh / "content-elements/builtin_text.json").read_text()) if e["createdBy"] == "hitl-gen"]
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(example.read_text().replace("An agent will be with you shortly.", "Hold on."))
+    run("build", spec, "--into", fresh)
+    assert [e["id"] for e in json.loads((fresh / "content-elements/builtin_text.json").read_text()) if e["createdBy"] == "hitl-gen"] == ours
+
+    crowded = bot_copy(tmp_path / "b", "support-bot")
+    path = crowded / "content-elements" / "builtin_text.json"
+    theirs = json.loads(path.read_text())
+    theirs.append({"id": ours[0], "formData": {"text$en": "the bot's own"}, "createdBy": "admin",
+                   "createdOn": "2024-01-01T00:00:00.000Z", "modifiedOn": "2024-01-01T00:00:00.000Z"})
+    path.write_text(json.dumps(theirs, indent=2))
+    assert run("build", example, "--into", crowded)[0] == 0
+    merged = json.loads(path.read_text())
+    assert [e["formData"]["text$en"] for e in merged if e["id"] == ours[0]] == ["the bot's own"]
+    assert len({e["id"] for e in merged}) == len(merged)
+
+
+def test_dry_run_into_a_bot_prints_a_diff_and_writes_nothing(tmp_path):
+    bot_dir = bot_copy(tmp_path, "support-bot")
+    before = snapshot(bot_dir)
+    code, out, _ = run("build", REPO / "examples" / "minimal-hitl.yaml", "--into", bot_dir, "--dry-run")
+    assert code == 0 and "+++ " in out and "flows/talk_to_agent.flow.json (generated)" in out
+    assert snapshot(bot_dir) == before
+    assert run("build", REPO / "examples" / "minimal-hitl.yaml", "--into", bot_dir, "--check")[0] == 1
+
+
+@pytest.mark.parametrize("folder, message", [("data/bots/other-bot", "target.bot is 'support-bot'"), ("nowhere", "not a Botpress bot folder")])
+def test_into_the_wrong_folder_is_a_usage_error(folder, message, tmp_path):
+    target = tmp_path / folder
+    if "bots" in folder:
+        shutil.copytree(SAMPLES / "welcome-bot", target)
+    code, _, err = run("build", REPO / "examples" / "minimal-hitl.yaml", "--into", target)
+    assert code == 2 and message in err
+
+
+def _archive_files(path):
+    with tarfile.open(path, "r:gz") as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+
+
+def test_archive_without_base_is_importable_and_deterministic(tmp_path):
+    example = REPO / "examples" / "bilingual-alerts.yaml"
+    assert run("build", example, "--archive", tmp_path / "a.tgz")[0] == 0
+    assert run("build", example, "--archive", tmp_path / "b.tgz")[0] == 0
+    assert (tmp_path / "a.tgz").read_bytes() == (tmp_path / "b.tgz").read_bytes()
+    files = _archive_files(tmp_path / "a.tgz")
+    assert json.loads(files["bot.config.json"])["languages"] == ["en", "fr"]
+    assert "flows/talk_to_agent.flow.json" in files and "actions/hitl-gen/talk_to_agent/start.js" in files
+    assert ".hitl-gen-manifest.json" not in files
+
+
+def test_archive_merges_into_an_exported_bot(tmp_path):
+    export = tmp_path / "export.tgz"
+    with tarfile.open(export, "w:gz") as tar:
+        for path in sorted((SAMPLES / "welcome-bot").rglob("*")):
+            if path.is_file():
+                tar.add(path, arcname=path.relative_to(SAMPLES / "welcome-bot").as_posix())
+    original = _archive_files(export)
+    spec = tmp_path / "welcome.yaml"
+    spec.write_text((REPO / "examples" / "minimal-hitl.yaml").read_text().replace("bot: support-bot", "bot: welcome-bot"))
+    assert run("build", spec, "--archive", tmp_path / "merged.tgz", "--base", export)[0] == 0
+    merged = _archive_files(tmp_path / "merged.tgz")
+    for name, data in original.items():
+        if not name.startswith("content-elements/"):
+            assert merged[name] == data
+    assert json.loads(merged["content-elements/builtin_text.json"])[:17] == json.loads(original["content-elements/builtin_text.json"])
+
+
+def test_archive_refuses_global_actions(tmp_path):
+    spec = tmp_path / "global.yaml"
+    spec.write_text((REPO / "examples" / "minimal-hitl.yaml").read_text().replace("  languages: [en]", "  languages: [en]\n  actions: global"))
+    code, _, err = run("build", spec, "--archive", tmp_path / "x.tgz")
+    assert code == 2 and "cannot carry global actions" in err and not (tmp_path / "x.tgz").exists()
+
+
+def test_global_actions_go_to_data_global(tmp_path):
+    spec = tmp_path / "global.yaml"
+    spec.write_text((REPO / "examples" / "minimal-hitl.yaml").read_text().replace("  languages: [en]", "  languages: [en]\n  actions: global"))
+    bot_dir = bot_copy(tmp_path, "support-bot")
+    assert run("build", spec, "--into", bot_dir)[0] == 0
+    assert (tmp_path / "data/global/actions/hitl-gen/talk_to_agent/start.js").is_file()
+    assert not (bot_dir / "actions").exists()
