@@ -39,7 +39,42 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--dry-run", action="store_true", help="print what would change as a diff; write nothing")
     mode.add_argument("--check", action="store_true", help="exit 1 if the output is out of date; write nothing")
     build.add_argument("--force", action="store_true", help="overwrite files edited since hitl-gen wrote them")
+    _server_commands(commands)
     return parser
+
+
+def _server_commands(commands) -> None:
+    def connection_flags(parser, bot=True):
+        parser.add_argument("--url", help="Botpress server URL (default: BP_URL, or the spec's target.server)")
+        if bot:
+            parser.add_argument("--bot", help="bot id (default: BP_BOT, or the spec's target.bot)")
+        parser.add_argument("--spec", type=Path, help="read URL, bot and module from this spec's target")
+
+    def who_flags(parser, session=True):
+        if session:
+            parser.add_argument("--session", help="HITL session id (from `hitl-gen sessions`), not a thread id")
+        parser.add_argument("--channel", help="channel of the user, e.g. web")
+        parser.add_argument("--user", help="the user's id on that channel (event.target)")
+        parser.add_argument("--thread", help="the conversation (event.threadId); without it, every conversation of the user")
+
+    login = commands.add_parser("login", help="log in and cache a token (password from BP_PASSWORD or a prompt)")
+    connection_flags(login, bot=False)
+    login.add_argument("--email", default=None, help="account e-mail (default: BP_EMAIL)")
+    for name in ("pause", "unpause"):
+        command = commands.add_parser(name, help=f"{name} a conversation")
+        connection_flags(command)
+        who_flags(command)
+    status = commands.add_parser("status", help="is a conversation paused? (read from the sessions listing)")
+    connection_flags(status)
+    who_flags(status, session=False)
+    sessions = commands.add_parser("sessions", help="list HITL sessions")
+    connection_flags(sessions)
+    sessions.add_argument("--paused", action="store_true", help="only paused sessions")
+    sessions.add_argument("--search", help="text to look for")
+    sessions.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    doctor = commands.add_parser("doctor", help="check server, login, bot, module routes and version, in order")
+    connection_flags(doctor)
+    doctor.add_argument("--email", default=None, help="account e-mail when not logged in (default: BP_EMAIL)")
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -120,7 +155,105 @@ def _build(args, out: TextIO) -> int:
     return 0
 
 
-_COMMANDS = {"validate": _validate, "schema": _schema, "init": _init, "build": _build}
+def _connect(args, *, need_bot: bool = True):
+    from hitl_gen import live
+    from hitl_gen.credentials import TokenCache
+
+    connection = live.resolve(args.url, getattr(args, "bot", None), args.spec, need_bot=need_bot)
+    cache = TokenCache()
+    return connection, cache, live.client_for(connection, cache)
+
+
+def _login(args, out: TextIO) -> int:
+    import getpass
+    import os
+
+    email = args.email or os.environ.get("BP_EMAIL")
+    if not email:
+        raise UsageError("hitl-gen: login: no e-mail; pass --email or set BP_EMAIL")
+    connection, cache, client = _connect(args, need_bot=False)
+    with client:
+        password = os.environ.get("BP_PASSWORD") or getpass.getpass(f"Password for {email} at {connection.url}: ")
+        token = client.login(email, password)
+    cache.put(connection.url, token, email)
+    print(f"logged in to {connection.url} as {email}; token cached in {cache.path}", file=out)
+    return 0
+
+
+def _who(args, *, session: bool = True) -> dict:
+    if session and args.session is not None:
+        if args.channel or args.user or args.thread:
+            raise UsageError("hitl-gen: give either --session or --channel/--user[/--thread], not both")
+        return {"session": args.session}
+    if not (args.channel and args.user):
+        raise UsageError("hitl-gen: say whose conversation: --channel C --user U [--thread T]"
+                         + (" or --session ID" if session else ""))
+    return {"channel": args.channel, "user": args.user, "thread": args.thread}
+
+
+def _pause(args, out: TextIO) -> int:
+    who = _who(args)
+    connection, _, client = _connect(args)
+    with client:
+        client.set_paused(connection.bot, args.command == "pause", **who)
+    print(f"{args.command}d: {' '.join(f'{k}={v}' for k, v in who.items() if v is not None)}", file=out)
+    return 0
+
+
+def _status(args, out: TextIO) -> int:
+    from hitl_gen.errors import ServerError
+
+    who = _who(args, session=False)
+    connection, _, client = _connect(args)
+    with client:
+        found = client.conversation_state(connection.bot, who["channel"], who["user"], who["thread"])
+    if not found:
+        raise ServerError(f"{connection.url}: no HITL session for {who['channel']}/{who['user']}"
+                          f"{'/' + who['thread'] if who['thread'] else ''}: HITL creates one at the user's first message")
+    for session in found:
+        state = "paused" if session["isPaused"] else "not paused"
+        print(f"session {session['id']} thread {session.get('threadId')}: {state}", file=out)
+    return 0
+
+
+def _sessions(args, out: TextIO) -> int:
+    import json
+
+    connection, _, client = _connect(args)
+    with client:
+        items = client.sessions(connection.bot, paused_only=args.paused, search=args.search)
+    if args.json:
+        print(json.dumps(items, indent=2, ensure_ascii=False), file=out)
+        return 0
+    rows = [("SESSION", "PAUSED", "CHANNEL", "USER", "THREAD", "NAME", "LAST MESSAGE")]
+    for s in items:
+        last = ((s.get("lastMessage") or {}).get("text") or "").replace("\n", " ")
+        rows.append((str(s["id"]), "yes" if s["isPaused"] else "no", s.get("channel") or "", s["user"]["id"],
+                     str(s.get("threadId") or ""), s["user"].get("fullName") or "", last[:40]))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
+    return 0
+
+
+def _doctor(args, out: TextIO) -> int:
+    import os
+
+    from hitl_gen import live
+
+    connection, cache, client = _connect(args)
+    with client:
+        checks = live.doctor(connection, client, email=args.email or os.environ.get("BP_EMAIL"),
+                             password=os.environ.get("BP_PASSWORD"), cache=cache)
+    for check in checks:
+        print(f"{'OK  ' if check.ok else 'FAIL'} {check.name}: {check.detail}", file=out)
+    if all(c.ok for c in checks):
+        return 0
+    return 3 if checks[-1].name == "server answers" else 1
+
+
+_COMMANDS = {"validate": _validate, "schema": _schema, "init": _init, "build": _build, "login": _login,
+             "pause": _pause, "unpause": _pause, "status": _status, "sessions": _sessions, "doctor": _doctor}
 
 
 def run() -> None:

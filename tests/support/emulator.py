@@ -262,11 +262,14 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorized(request):
             return
         if bot not in self.emulator.bots:
-            return self._send(request, 404, {"statusCode": 404, "message": f"Bot \"{bot}\" not found"})
-        self._send(request, 200, {"id": bot, "name": bot, "version": self.emulator.version})
+            return self._send(request, 404, "Not Found", "text/plain; charset=utf-8")
+        self._send(request, 200, {"id": bot, "name": bot, "defaultLanguage": "en", "languages": ["en"]})
 
-    def version_info(self, request: Request):
-        self._send(request, 200, {"version": self.emulator.version})
+    def version_info(self, request: Request):  # Botpress sends the bare version string
+        self._send(request, 200, self.emulator.version, "text/html; charset=utf-8")
+
+    def status(self, request: Request):
+        self._send(request, 200, {"status": "ok"})
 
     # ---- hitl --------------------------------------------------------------
     def sessions(self, request: Request, bot: str):
@@ -386,7 +389,8 @@ _SEG = r"([^/]+)"
 _ROUTES = [
     ("POST", r"/api/v1/auth/login/basic/default", "login", _Handler.login),
     ("GET", r"/version", "version", _Handler.version_info),
-    ("GET", rf"/api/v1/bots/{_SEG}", "bot", _Handler.bot_info),
+    ("GET", r"/status", "status", _Handler.status),
+    ("GET", rf"/api/v1/bots/{_SEG}/?", "bot", _Handler.bot_info),
     ("GET", rf"/api/v1/bots/{_SEG}/mod/hitl/sessions", "sessions", _Handler.sessions),
     ("GET", rf"/api/v1/bots/{_SEG}/mod/hitl/sessions/{_SEG}", "session_messages", _Handler.session_messages),
     ("POST", rf"/api/v1/bots/{_SEG}/mod/hitl/sessions/{_SEG}/{_SEG}", "session_action", _Handler.session_action),

@@ -1,0 +1,46 @@
+"""Tokens from `hitl-gen login`, cached per server in the user's config directory
+(mode 0600) with their expiry, and reused until they expire. Passwords are never stored."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+from hitl_gen.client import Token
+
+
+def config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "hitl-gen"
+
+
+class TokenCache:
+    def __init__(self, path: Path | None = None, now: Callable[[], float] = time.time):
+        self.path = path or config_dir() / "tokens.json"
+        self.now = now
+
+    def _read(self) -> dict:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def get(self, url: str) -> str | None:
+        entry = self._read().get(url.rstrip("/"))
+        if entry and Token(entry["jwt"], entry["expires_at"]).valid(self.now()):
+            return entry["jwt"]
+        return None
+
+    def put(self, url: str, token: Token, email: str) -> None:
+        data = self._read()
+        data[url.rstrip("/")] = {"jwt": token.jwt, "expires_at": token.expires_at, "email": email}
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+        os.replace(tmp, self.path)
+        os.chmod(self.path, 0o600)

@@ -1,0 +1,93 @@
+"""Talking to a live Botpress: where it is, and `doctor`'s checks in order."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from hitl_gen.client import BotpressClient
+from hitl_gen.credentials import TokenCache
+from hitl_gen.errors import ConnectionProblem, ServerError, UsageError
+
+
+@dataclass(frozen=True)
+class Connection:
+    url: str
+    bot: str | None
+    module: str = "hitl"
+    botpress: str | None = None
+
+
+def resolve(url: str | None, bot: str | None, spec: Path | None, *, need_bot: bool = True) -> Connection:
+    """Flags first, then BP_URL / BP_BOT, then the spec's target."""
+    target = None
+    if spec is not None:
+        from hitl_gen.spec.load import load_spec
+
+        target = load_spec(spec, str(spec)).target
+    url = url or os.environ.get("BP_URL") or (target.server if target else None)
+    bot = bot or os.environ.get("BP_BOT") or (target.bot if target else None)
+    if not url:
+        raise UsageError("hitl-gen: no server URL; pass --url, set BP_URL, or give --spec with target.server")
+    if need_bot and not bot:
+        raise UsageError("hitl-gen: no bot id; pass --bot, set BP_BOT, or give --spec")
+    return Connection(url.rstrip("/"), bot, target.module if target else "hitl", target.botpress_text if target else None)
+
+
+def client_for(connection: Connection, cache: TokenCache, **kwargs) -> BotpressClient:
+    return BotpressClient(connection.url, token=cache.get(connection.url), **kwargs)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def doctor(connection: Connection, client: BotpressClient, *, email: str | None, password: str | None,
+           cache: TokenCache) -> list[Check]:
+    """Each check needs the ones before it, so the first failure ends the list."""
+    checks: list[Check] = []
+
+    def run(name: str, step) -> bool:
+        try:
+            checks.append(Check(name, True, step()))
+            return True
+        except (ServerError, ConnectionProblem) as err:
+            checks.append(Check(name, False, str(err)))
+            return False
+
+    def login() -> str:
+        if client.token:
+            client.bot(connection.bot)  # proves the cached token is still accepted
+            return "cached token accepted"
+        if not (email and password):
+            raise ServerError(f"{connection.url}: not logged in: run `hitl-gen login --url {connection.url} --email EMAIL`, "
+                              "or set BP_EMAIL and BP_PASSWORD")
+        cache.put(connection.url, client.login(email, password), email)
+        return f"logged in as {email}"
+
+    def module_routes() -> str:
+        if connection.module == "hitlnext":
+            return f"hitlnext answers ({len(client.agents(connection.bot))} agent(s))"
+        return f"hitl answers ({len(client.sessions(connection.bot))} session(s))"
+
+    def version() -> str:
+        found = client.version()
+        if connection.botpress and found != connection.botpress:
+            return f"Botpress {found} (the spec targets {connection.botpress}: rebuild with target.botpress: \"{found}\")"
+        return f"Botpress {found}"
+
+    steps = [
+        ("server answers", lambda: (client.status(), f"{connection.url} is up")[1]),
+        ("login works", login),
+        ("bot exists", lambda: f"bot {client.bot(connection.bot).get('id', connection.bot)!r} found"),
+        (f"{connection.module} routes answer", module_routes),
+        ("version", version),
+    ]
+    for name, step in steps:
+        if not run(name, step):
+            break
+    return checks
