@@ -127,3 +127,34 @@ def test_a_file_in_the_way_is_a_conflict(tmp_path):
     mine.write_text("my notes")
     code, _, err = run("build", EXAMPLES[0], "-o", out_dir)
     assert code == 2 and "INSTALL.md" in err and mine.read_text() == "my notes"
+
+
+def test_an_up_to_date_output_is_recognised_without_rendering(tmp_path, monkeypatch):
+    from hitl_gen.spec import load
+
+    assert run("build", EXAMPLES[0], "-o", tmp_path)[0] == 0
+    monkeypatch.setattr(load, "load_spec", lambda *a, **k: pytest.fail("rendered although nothing changed"))
+    code, out, _ = run("build", EXAMPLES[0], "-o", tmp_path, "--check")
+    assert (code, out.strip()) == (0, f"{tmp_path}: up to date")
+
+
+@pytest.mark.parametrize("touch", ["edit", "delete"])
+def test_the_up_to_date_shortcut_never_hides_a_touched_file(touch, tmp_path):
+    assert run("build", EXAMPLES[0], "-o", tmp_path)[0] == 0
+    victim = next(tmp_path.rglob("start.js"))
+    if touch == "edit":
+        victim.write_text(victim.read_text() + "// mine\n")
+    else:
+        victim.unlink()
+    assert run("build", EXAMPLES[0], "-o", tmp_path, "--check")[0] == 1
+    code, _, err = run("build", EXAMPLES[0], "-o", tmp_path)
+    assert (code, "changed since hitl-gen wrote it" in err) == ((2, True) if touch == "edit" else (0, False))
+
+
+def test_new_templates_invalidate_the_shortcut(tmp_path, monkeypatch):
+    from hitl_gen import install
+
+    assert run("build", EXAMPLES[0], "-o", tmp_path)[0] == 0
+    monkeypatch.setattr(install, "_templates_fingerprint", lambda: "a newer hitl-gen")
+    code, out, _ = run("build", EXAMPLES[0], "-o", tmp_path)
+    assert code == 0 and "wrote 0 file(s), " in out and "unchanged" in out  # rendered again, same bytes

@@ -1,3 +1,3 @@
-from hitl_gen.cli import run
+from hitl_gen.entry import run
 
 run()

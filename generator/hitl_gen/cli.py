@@ -6,16 +6,21 @@ spec error, 3 cannot reach the server. The core never prints; only this module d
 
 from __future__ import annotations
 
-import argparse
 import sys
-from pathlib import Path
-from typing import Sequence, TextIO
 
 from hitl_gen import __version__
 from hitl_gen.errors import HitlGenError, UsageError
 
 
-def _parser() -> argparse.ArgumentParser:
+def Path(text: str):  # noqa: N802 - argparse `type=`; pathlib is imported only when a command needs it
+    from pathlib import Path as _Path
+
+    return _Path(text)
+
+
+def _parser():
+    import argparse
+
     parser = argparse.ArgumentParser(prog="hitl-gen", description="Botpress v12 human-handoff files from a YAML spec.")
     parser.add_argument("--version", action="version", version=f"hitl-gen {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -134,24 +139,29 @@ def _build(args, out: TextIO) -> int:
 
     if args.base and not args.archive:
         raise UsageError(f"{args.base}:1:1: build: --base goes with --archive")
-    spec = load_spec(args.spec, str(args.spec))
     if args.archive:
         if args.dry_run or args.check:
             raise UsageError(f"{args.archive}:1:1: build: --dry-run and --check compare with a folder; use -o or --into")
-        count = install.write_archive(spec, args.archive, args.base)
+        count = install.write_archive(load_spec(args.spec, str(args.spec)), args.archive, args.base)
         print(f"{args.archive}: bot archive with {count} generated file(s)", file=out)
         return 0
-    destination = install.output_folder(args.output, spec) if args.output else install.bot_folder(args.into, spec)
+    folder = args.output or args.into
+    destination_for = (lambda bot: install.output_folder(args.output, bot)) if args.output else (lambda bot: install.bot_folder(args.into, bot))
+    if not args.force and install.unchanged_since_last_build(args.spec, folder, destination_for):
+        print(f"{folder}: up to date" if (args.dry_run or args.check) else f"{folder}: wrote 0 file(s), up to date", file=out)
+        return 0
+    spec = load_spec(args.spec, str(args.spec))
+    destination = destination_for(spec.target.bot)
     plan, manifest, changes = install.plan_for(spec, destination)
     pending = [c for c in changes if c.status != "unchanged"]
-    where = args.output or args.into
     if args.dry_run or args.check:
         out.write(output.unified_diff(changes))
         state = f"{len(pending)} file(s) would change" if pending else "up to date"
-        print(f"{where}: {state}", file=out)
+        print(f"{folder}: {state}", file=out)
         return 1 if (args.check and pending) else 0
-    written = output.apply(changes, manifest, plan.elements, force=args.force)
-    print(f"{where}: wrote {len(written)} file(s), {len(changes) - len(written)} unchanged", file=out)
+    written = output.apply(changes, manifest, plan.elements, force=args.force,
+                           inputs=install.inputs(args.spec, destination, spec.target.bot))
+    print(f"{folder}: wrote {len(written)} file(s), {len(changes) - len(written)} unchanged", file=out)
     return 0
 
 
@@ -255,6 +265,3 @@ def _doctor(args, out: TextIO) -> int:
 _COMMANDS = {"validate": _validate, "schema": _schema, "init": _init, "build": _build, "login": _login,
              "pause": _pause, "unpause": _pause, "status": _status, "sessions": _sessions, "doctor": _doctor}
 
-
-def run() -> None:
-    sys.exit(main())

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One user mistake, located in a file: `file:line:col: where: message`."""
+class Problem(namedtuple("Problem", "file line col where message")):
+    """One user mistake, located in a file: `file:line:col: where: message`.
+    (A named tuple rather than a dataclass: `hitl-gen --version` should not pay for
+    importing dataclasses.)"""
 
-    file: str
-    line: int
-    col: int
-    where: str
-    message: str
+    __slots__ = ()
 
     def __str__(self) -> str:
         where = self.where or "(top level)"

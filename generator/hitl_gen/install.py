@@ -7,17 +7,20 @@ Destination maps them onto disk and knows where its manifest lives.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import tarfile
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
 
-from hitl_gen import output
+from hitl_gen import __version__, output
 from hitl_gen.botpress import layout
 from hitl_gen.errors import UsageError
 from hitl_gen.render.plan import ExistingBot, Plan, build_plan
+from hitl_gen.resources import data_dir
 from hitl_gen.spec.model import Spec
 
 
@@ -41,23 +44,57 @@ class Destination:
         return self.root / logical
 
 
-def output_folder(out: Path, spec: Spec) -> Destination:
+def output_folder(out: Path, bot: str) -> Destination:
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}:1:1: build: the output path is a file, not a folder; pick a folder")
-    prefix = layout.bot_dir(spec.target.bot)
+    prefix = layout.bot_dir(bot)
     return Destination(out, prefix, out / prefix, out / "data" / "global", out / output.MANIFEST, True)
 
 
-def bot_folder(bot_dir: Path, spec: Spec) -> Destination:
+def bot_folder(bot_dir: Path, bot: str) -> Destination:
     if not (bot_dir / "bot.config.json").is_file():
         raise UsageError(f"{bot_dir}:1:1: --into: not a Botpress bot folder (no bot.config.json); "
-                         f"give the path of data/bots/{spec.target.bot}")
-    if bot_dir.resolve().name != spec.target.bot:
+                         f"give the path of data/bots/{bot}")
+    if bot_dir.resolve().name != bot:
         raise UsageError(f"{bot_dir}:1:1: --into: the folder is bot {bot_dir.resolve().name!r} but target.bot is "
-                         f"{spec.target.bot!r}; install into data/bots/{spec.target.bot} or change target.bot")
+                         f"{bot!r}; install into data/bots/{bot} or change target.bot")
     parent = bot_dir.resolve().parent
     global_dir = parent.parent / "global" if parent.name == "bots" else None
-    return Destination(bot_dir, layout.bot_dir(spec.target.bot), bot_dir, global_dir, bot_dir / output.MANIFEST, False)
+    return Destination(bot_dir, layout.bot_dir(bot), bot_dir, global_dir, bot_dir / output.MANIFEST, False)
+
+
+@cache
+def _templates_fingerprint() -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for name in ("actions", "skills", "schemas"):
+        folder = data_dir(name)
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def inputs(spec_path: Path, destination: Destination, bot: str) -> dict:
+    """What a build is made from: the spec's bytes, hitl-gen and its templates, and where it goes."""
+    digest = hashlib.sha256(_templates_fingerprint().encode())
+    digest.update(spec_path.read_bytes())
+    digest.update(b"output folder" if destination.install_doc else b"bot folder")
+    return {"fingerprint": digest.hexdigest(), "bot": bot}
+
+
+def unchanged_since_last_build(spec_path: Path, folder: Path, destination_for) -> bool:
+    """True when the same spec was built into `folder` by this hitl-gen and nothing was
+    touched since: rendering again would reproduce the same bytes, so it can be skipped.
+    `destination_for(bot)` makes the destination for the bot the manifest names."""
+    manifest = output.Manifest.read(folder / output.MANIFEST)
+    bot = manifest.inputs.get("bot")
+    if not bot:
+        return False
+    try:
+        destination = destination_for(bot)
+        same = manifest.inputs == inputs(spec_path, destination, bot)
+    except (OSError, UsageError):
+        return False
+    return same and manifest.still_on_disk(destination.locate)
 
 
 def plan_for(spec: Spec, destination: Destination) -> tuple[Plan, output.Manifest, list[output.Change]]:
@@ -82,7 +119,7 @@ def write_archive(spec: Spec, archive: Path, base: Path | None) -> int:
             config = {"id": spec.target.bot, "name": spec.target.bot, "defaultLanguage": spec.target.languages[0],
                       "languages": list(spec.target.languages), "imports": {"modules": [], "incomingMiddleware": [], "outgoingMiddleware": []}}
             (bot_dir / "bot.config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        destination = bot_folder(bot_dir, spec)
+        destination = bot_folder(bot_dir, spec.target.bot)
         plan, manifest, changes = plan_for(spec, destination)
         written = output.apply(changes, manifest, plan.elements, force=False)
         output.write_atomic(archive, _tgz(bot_dir))

@@ -11,9 +11,8 @@ import difflib
 import hashlib
 import json
 import os
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from hitl_gen.errors import OutputConflict
@@ -38,18 +37,32 @@ class Manifest:
     path: Path
     files: dict[str, str]
     elements: dict[str, str]
+    merged: dict[str, str] = field(default_factory=dict)  # merged files as last written
+    inputs: dict = field(default_factory=dict)  # {"fingerprint", "bot"} of the last build
 
     @classmethod
     def read(cls, path: Path) -> "Manifest":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(path, dict(data["files"]), dict(data.get("elements", {})))
+            return cls(path, dict(data["files"]), dict(data.get("elements", {})), dict(data.get("merged", {})), dict(data.get("inputs") or {}))
         except (FileNotFoundError, KeyError, TypeError, ValueError):
             return cls(path, {}, {})
 
-    def serialised(self, files: dict[str, str], elements: dict[str, str]) -> bytes:
-        body = {"generator": "hitl-gen", "files": dict(sorted(files.items())), "elements": dict(sorted(elements.items()))}
+    def serialised(self, files: dict[str, str], elements: dict[str, str], merged: dict[str, str], inputs: dict) -> bytes:
+        body = {"generator": "hitl-gen", "inputs": inputs, "files": dict(sorted(files.items())),
+                "merged": dict(sorted(merged.items())), "elements": dict(sorted(elements.items()))}
         return (json.dumps(body, indent=2) + "\n").encode("utf-8")
+
+    def still_on_disk(self, locate) -> bool:
+        """Every file the last build wrote still has the bytes it wrote."""
+        for logical, digest in {**self.files, **self.merged}.items():
+            disk = locate(PurePosixPath(logical))
+            try:
+                if sha256(disk.read_bytes()) != digest:
+                    return False
+            except OSError:
+                return False
+        return True
 
 
 def sha256(data: bytes) -> str:
@@ -97,26 +110,40 @@ def unified_diff(changes: Iterable[Change]) -> str:
     return "".join(out)
 
 
-def apply(changes: list[Change], manifest: Manifest, elements: dict[str, str], *, force: bool) -> list[Change]:
+def apply(changes: list[Change], manifest: Manifest, elements: dict[str, str], *, force: bool, inputs: dict | None = None) -> list[Change]:
     """Write new and changed files; raise OutputConflict (writing nothing) on conflicts."""
     conflicts = [(str(c.disk), c.reason) for c in changes if c.status == "conflict"]
     if conflicts and not force:
         raise OutputConflict(conflicts, "rerun with --force to overwrite, or move your edits into the spec")
     written = [c for c in changes if c.status in ("new", "changed", "conflict")]
+    for folder in {c.disk.parent for c in written}:
+        folder.mkdir(parents=True, exist_ok=True)
     for change in written:
-        write_atomic(change.disk, change.file.content)
+        write_atomic(change.disk, change.file.content, make_parent=False)
     files = {**manifest.files, **{str(c.file.path): sha256(c.file.content) for c in changes if not c.file.merged}}
-    write_atomic(manifest.path, manifest.serialised(files, elements))
+    merged = {str(c.file.path): sha256(c.file.content) for c in changes if c.file.merged}
+    write_atomic(manifest.path, manifest.serialised(files, elements, merged, inputs or {}))
     return written
 
 
-def write_atomic(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def write_atomic(path: Path, content: bytes, *, make_parent: bool = True) -> None:
+    """Write through a temp file beside `path`, then rename over it: a reader (or a
+    crash) sees the old file or the new one, never half of one. The temp name is
+    fixed per process (cheaper than mkstemp's random names on large outputs), and
+    the file gets the usual 0644-less-umask mode."""
+    if make_parent:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.hitl-gen.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    try:
+        fd = os.open(tmp, flags, 0o644)
+    except FileExistsError:  # left behind by a crashed run that had the same pid
+        tmp.unlink()
+        fd = os.open(tmp, flags, 0o644)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise

@@ -40,16 +40,19 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates do not change during a run; skip a stat per render
     )
     env.filters["js"] = js_literal
     env.filters["jsdoc"] = jsdoc_text
-    env.globals["source"] = lambda name: _verbatim(env, name)
+    env.globals["source"] = _verbatim
     return env
 
 
-def _verbatim(env: jinja2.Environment, name: str) -> str:
+@cache
+def _verbatim(name: str) -> str:
     """A plain JavaScript fragment from actions/lib, inserted as is: those files are
     real JS (they contain `{{` in regexes), not templates."""
+    env = environment()
     text, _, _ = env.loader.get_source(env, name)
     return text.rstrip("\n")
 

@@ -50,10 +50,11 @@ class ExistingBot:
             if path.is_file():
                 files[kind] = path.read_text(encoding="utf-8")
                 foreign |= {e.get("id") for e in json.loads(files[kind]) if isinstance(e, dict)} - set(owned_elements)
+        owned_skills = {PurePosixPath(f).name for f in owned_files if "/flows/skills/" in f}
         for skill_flow in (bot_dir / "flows" / "skills").glob("*.flow.json"):
-            if not any(f.endswith(f"/flows/skills/{skill_flow.name}") for f in owned_files):
-                match = re.search(r"-([0-9a-f]{6})\.flow\.json$", skill_flow.name)
-                foreign |= {match.group(1)} if match else set()
+            match = re.search(r"-([0-9a-f]{6})\.flow\.json$", skill_flow.name)
+            if match and skill_flow.name not in owned_skills:
+                foreign.add(match.group(1))
         return cls(files, dict(owned_elements), foreign)
 
 

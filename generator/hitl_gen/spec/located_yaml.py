@@ -55,13 +55,18 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+# libyaml's parser when PyYAML has it (the wheels do): the same safe constructors,
+# about ten times faster on large specs.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_located(text: str, file: str) -> LocatedDocument:
     """Parse `text`; raise SpecError with every located problem found."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as err:
-        raise SpecError([_syntax_problem(err, file)]) from None
+        raise SpecError([_syntax_problem(err, file, text)]) from None
     finally:
         loader.dispose()
     if root is None:
@@ -74,8 +79,13 @@ def load_located(text: str, file: str) -> LocatedDocument:
     return doc
 
 
-def _syntax_problem(err: yaml.MarkedYAMLError, file: str) -> Problem:
+def _syntax_problem(err: yaml.MarkedYAMLError, file: str, text: str) -> Problem:
     what = err.problem or "invalid YAML"
+    mark = err.problem_mark
+    lines = text.splitlines()
+    if mark and mark.line < len(lines) and lines[mark.line][mark.column:mark.column + 1] == "\t":
+        return Problem(file, mark.line + 1, mark.column + 1, "YAML syntax",
+                       "a tab character: YAML indents with spaces only; replace the tab with spaces")
     # At the end of the file the useful place is where the unfinished thing began
     # (an unclosed quote or bracket), which PyYAML keeps as the context mark.
     if "end of stream" in what and err.context_mark:

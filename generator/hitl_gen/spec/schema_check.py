@@ -32,7 +32,21 @@ def load_schema() -> dict:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(load_schema())
+    # The spec schema has no recursive references, so they are inlined once: looking
+    # them up on every instance dominated validating large specs.
+    return jsonschema.Draft202012Validator(_inline_refs(load_schema(), load_schema()))
+
+
+def _inline_refs(node, schema: dict):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            merged = {**_resolve(node["$ref"]), **{k: v for k, v in node.items() if k != "$ref"}}
+            return _inline_refs(merged, schema)
+        return {key: value if key in ("examples", "default", "const") else _inline_refs(value, schema)
+                for key, value in node.items() if key != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(item, schema) for item in node]
+    return node
 
 
 def schema_problems(doc: LocatedDocument) -> list[Problem]:
