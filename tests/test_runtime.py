@@ -1,5 +1,6 @@
 """The test runtime itself behaves like Botpress 12.22.1 (FACTS §2-§9)."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -132,3 +133,42 @@ return run()
     result = runtime.run_action(action, incoming("support-bot", "u1"), **api_context(emulator))
     assert result["record"]["error"] is None
     assert result["state"]["temp"]["count"] == 1
+
+
+def _flow_bot(tmp_path, nodes, action_code=None):
+    bot = tmp_path / "data" / "bots" / "b"
+    (bot / "flows").mkdir(parents=True)
+    flow = {"version": "0.0.1", "catchAll": {"next": []}, "startNode": nodes[0]["name"], "nodes": nodes}
+    (bot / "flows" / "main.flow.json").write_text(json.dumps(flow))
+    if action_code:
+        (bot / "actions").mkdir()
+        (bot / "actions" / "echo.js").write_text(action_code)
+    return bot
+
+
+def _node(name, on_enter=(), next_=(("true", ""),), wait=False):
+    return {"id": name, "name": name, "type": "standard", "onEnter": list(on_enter), "onReceive": [] if wait else None,
+            "next": [{"condition": c, "node": n} for c, n in next_]}
+
+
+def test_action_arguments_are_mustache_rendered_with_html_escaping(runtime, tmp_path):
+    code = "/**\n * Echo.\n * @title Echo\n */\ntemp.seen = args\nreturn Promise.resolve()\n"
+    instruction = 'echo {"escaped":"{{event.preview}}","raw":"{{{event.preview}}}","nested":{"kept":"{{event.preview}}"},"count":3}'
+    bot = _flow_bot(tmp_path, [_node("start", [instruction])], code)
+    [turn] = runtime.conversation(botDir=str(bot), dataDir=str(tmp_path / "data"), botId="b",
+                                  user={"channel": "web", "target": "u1", "threadId": "1"}, steps=[{"text": "<b>O'Neil & co</b>"}])["turns"]
+    assert turn["actions"][0]["args"] == {"escaped": "&lt;b&gt;O&#39;Neil &amp; co&lt;&#x2F;b&gt;", "raw": "<b>O'Neil & co</b>",
+                                          "nested": {"kept": "{{event.preview}}"}, "count": 3}
+
+
+def test_last_node_conditions_and_waiting(runtime, tmp_path):
+    nodes = [_node("start", next_=(("true", "ask"),)),
+             _node("ask", wait=True, next_=(("lastNode=start", "came_from_start"), ("true", "other"))),
+             _node("came_from_start", ["builtin/setVariable {\"type\":\"temp\",\"name\":\"route\",\"value\":\"start\"}"]),
+             _node("other")]
+    bot = _flow_bot(tmp_path, nodes)
+    first, second = runtime.conversation(botDir=str(bot), dataDir=str(tmp_path / "data"), botId="b",
+                                         user={"channel": "web", "target": "u1", "threadId": "1"},
+                                         steps=[{"text": "hi"}, {"text": "again"}])["turns"]
+    assert first["waiting"] == "main.flow.json#ask" and first["ended"] is False
+    assert second["visited"] == ["main.flow.json#came_from_start"] and second["ended"] is True

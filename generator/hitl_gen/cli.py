@@ -7,6 +7,7 @@ spec error, 3 cannot reach the server. The core never prints; only this module d
 from __future__ import annotations
 
 import sys
+from typing import Sequence, TextIO
 
 from hitl_gen import __version__
 from hitl_gen.errors import HitlGenError, UsageError

@@ -6,15 +6,11 @@ Destination maps them onto disk and knows where its manifest lives.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
-import tarfile
-import tempfile
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from hitl_gen import __version__, output
 from hitl_gen.botpress import layout
@@ -24,8 +20,7 @@ from hitl_gen.resources import data_dir
 from hitl_gen.spec.model import Spec
 
 
-@dataclass(frozen=True)
-class Destination:
+class Destination(NamedTuple):
     root: Path                  # where data/ lives (for -o) or the bot folder (for --into)
     bot_prefix: PurePosixPath   # the logical prefix that maps onto bot_dir
     bot_dir: Path
@@ -108,6 +103,8 @@ def plan_for(spec: Spec, destination: Destination) -> tuple[Plan, output.Manifes
 
 def write_archive(spec: Spec, archive: Path, base: Path | None) -> int:
     """A bot archive the Admin can import: the base export (if any) with the files installed."""
+    import tempfile
+
     if spec.target.actions_scope == "global":
         raise UsageError(f"{spec.source}:1:1: target.actions: a bot archive cannot carry global actions; use `actions: bot` or -o OUT")
     with tempfile.TemporaryDirectory() as tmp:
@@ -127,6 +124,8 @@ def write_archive(spec: Spec, archive: Path, base: Path | None) -> int:
 
 
 def _extract(base: Path, into: Path) -> None:
+    import tarfile
+
     try:
         with tarfile.open(base, "r:gz") as tar:
             for member in tar.getmembers():
@@ -140,6 +139,10 @@ def _extract(base: Path, into: Path) -> None:
 
 def _tgz(folder: Path) -> bytes:
     """Deterministic archive: sorted entries, no owners, no timestamps."""
+    import gzip
+    import io
+    import tarfile
+
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != output.MANIFEST):

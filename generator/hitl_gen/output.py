@@ -7,13 +7,12 @@ conflict: reported, and nothing written, unless --force.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from hitl_gen.errors import OutputConflict
 from hitl_gen.render.plan import PlannedFile
@@ -21,8 +20,7 @@ from hitl_gen.render.plan import PlannedFile
 MANIFEST = ".hitl-gen-manifest.json"
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     file: PlannedFile
     disk: Path
     status: str  # new | changed | unchanged | conflict
@@ -69,8 +67,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(NamedTuple):
     """A planned file and where it goes on disk."""
 
     file: PlannedFile
@@ -99,6 +96,8 @@ def compare(plan: Iterable[Located], manifest: Manifest) -> list[Change]:
 
 
 def unified_diff(changes: Iterable[Change]) -> str:
+    import difflib
+
     out = []
     for change in changes:
         if change.status == "unchanged":

@@ -6,8 +6,8 @@ template writes as a single JavaScript literal; templates hold only logic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from hitl_gen.botpress import layout, routes
 from hitl_gen.render.jinja_env import render
@@ -16,16 +16,14 @@ from hitl_gen.spec.model import AdminNotification, Email, Handoff, Spec, Webhook
 CATEGORY = "Human handoff (hitl-gen)"
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     name: str
     type: str
     text: str
     optional: bool = True
 
 
-@dataclass(frozen=True)
-class ActionMeta:
+class ActionMeta(NamedTuple):
     title: str
     description: str
     category: str = CATEGORY
@@ -33,8 +31,7 @@ class ActionMeta:
     hidden: bool = False
 
 
-@dataclass(frozen=True)
-class ActionFile:
+class ActionFile(NamedTuple):
     name: str  # the Botpress action name, e.g. hitl-gen/talk_to_agent/start
     template: str
     meta: ActionMeta

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hitl_gen.spec.model import Text
 from hitl_gen.spec.semantics import PLACEHOLDER
@@ -52,8 +52,7 @@ def element_hash(element: dict) -> str:
     return hashlib.sha256(json.dumps(element, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class MergeResult:
+class MergeResult(NamedTuple):
     text: str
     edited: tuple[str, ...]  # our elements the user changed since the last build
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from hitl_gen.botpress import routes
 from hitl_gen.render import content
@@ -23,8 +24,7 @@ AUTH_HEADERS = {"Authorization": "{{{temp.hitl_api.authorization}}}", **JSON_HEA
 COLUMN, ROW = 260, 170
 
 
-@dataclass
-class HandoffFlow:
+class HandoffFlow(NamedTuple):
     name: str                       # <handoff>.flow.json
     flow: dict
     ui: dict

@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from hitl_gen.botpress import layout
 from hitl_gen.render.actions import action_files, action_path
@@ -26,8 +27,7 @@ from hitl_gen.spec.model import Spec
 ELEMENT_TYPES = ("builtin_text", "builtin_single-choice")
 
 
-@dataclass(frozen=True)
-class PlannedFile:
+class PlannedFile(NamedTuple):
     path: PurePosixPath
     content: bytes
     merged: bool = False                  # merged into a file the bot already has
@@ -58,8 +58,7 @@ class ExistingBot:
         return cls(files, dict(owned_elements), foreign)
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     files: list[PlannedFile]
     elements: dict[str, str]  # id -> hash of every content element generated
 

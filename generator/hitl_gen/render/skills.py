@@ -7,8 +7,8 @@ module turns a skill's data into the same flow JSON, as dicts.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from hitl_gen.resources import data_dir
 
@@ -18,8 +18,7 @@ def definition(skill: str) -> dict:
     return json.loads((data_dir("skills") / f"{skill}.json").read_text(encoding="utf-8"))
 
 
-@dataclass(frozen=True)
-class SkillCall:
+class SkillCall(NamedTuple):
     """A skill placed in a flow: its sub-flow file and the exits of its parent node."""
 
     name: str           # node name in the parent flow, e.g. CallAPI-1a2b3c
