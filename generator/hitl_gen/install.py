@@ -60,10 +60,12 @@ def bot_folder(bot_dir: Path, bot: str) -> Destination:
 
 @cache
 def _templates_fingerprint() -> str:
+    """hitl-gen itself: its version, its Python code and its templates, so any change
+    to how files are rendered makes earlier builds look out of date."""
     digest = hashlib.sha256(__version__.encode())
-    for name in ("actions", "skills", "schemas"):
-        folder = data_dir(name)
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    folders = [data_dir(name) for name in ("actions", "skills", "schemas")] + [Path(__file__).resolve().parent]
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"):
             digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

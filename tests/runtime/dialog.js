@@ -132,6 +132,20 @@ async function walk(ctx, event, turn) {
     return 'enter'
   }
 
+  // Runs instructions in order; a failing action sends the dialog to the error flow
+  // (entered next), and the caller learns it by a true result.
+  const runAllOrFail = async instructions => {
+    for (const instruction of instructions || []) {
+      const errorTarget = await runInstruction(ctx, instruction, event, turn)
+      if (errorTarget) {
+        context.jumpPoints = []
+        jump(errorTarget)
+        return true
+      }
+    }
+    return false
+  }
+
   if (pending === 'start') {
     context.jumpPoints = []
     jump(ctx.startFlow)
@@ -147,16 +161,7 @@ async function walk(ctx, event, turn) {
         jump(node.flow)
         continue
       }
-      let errorTarget = null
-      for (const instruction of node.onEnter || []) {
-        errorTarget = await runInstruction(ctx, instruction, event, turn)
-        if (errorTarget) break
-      }
-      if (errorTarget) {
-        context.jumpPoints = []
-        jump(errorTarget)
-        continue
-      }
+      if (await runAllOrFail(node.onEnter)) continue
       if (Array.isArray(node.onReceive)) {
         turn.waiting = `${context.currentFlow}#${context.currentNode}`
         return
@@ -170,14 +175,7 @@ async function walk(ctx, event, turn) {
         if (pending === 'end') return
         continue
       }
-      let errorTarget = null
-      for (const instruction of node.onReceive || []) {
-        errorTarget = await runInstruction(ctx, instruction, event, turn)
-        if (errorTarget) break
-      }
-      if (errorTarget) {
-        context.jumpPoints = []
-        jump(errorTarget)
+      if (await runAllOrFail(node.onReceive)) {
         pending = 'enter'
         continue
       }
