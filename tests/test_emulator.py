@@ -128,6 +128,16 @@ def test_hitlnext_handoffs_are_idempotent_while_active_and_send_the_transfer_mes
     assert emulator.incoming("support-bot", "web", "u1", "1")["swallowed"] is True
     bad = client.post(f"{BOT}/mod/hitlnext/handoffs", json={"userId": "u1"}, headers=auth)
     assert bad.status_code == 400
+    listed = client.get(f"{BOT}/mod/hitlnext/handoffs", headers=auth).json()
+    assert [(h["userId"], h["userThreadId"], h["status"]) for h in listed] == [("u1", "1", "pending")]
+
+
+def test_status_version_and_bot_routes(client, auth):
+    assert client.get("/status").status_code == 200
+    assert client.get("/version").text == "12.22.1"
+    assert client.get(f"{BOT}/", headers=auth).json()["id"] == "support-bot"
+    assert client.get("/api/v1/bots/nope/", headers=auth).status_code == 404
+    assert client.get(f"{BOT}/").status_code == 401
 
 
 def test_hitlnext_agents_report_online(client, emulator, auth):
