@@ -2,10 +2,10 @@
 calling the emulator: button, alerts, pause, swallowed messages, agent release, resume."""
 
 import io
-import shutil
 
 import pytest
-from conftest import REPO, SAMPLES
+from conftest import REPO
+from support.bots import sample_bot, spec_languages
 from support.events import api_context
 from support.node_runtime import install_beside
 
@@ -17,8 +17,7 @@ BOT = "support-bot"
 def install(spec, tmp_path, bot=BOT):
     """A copy of the welcome-bot sample named after the spec's bot, with the spec installed."""
     data = tmp_path / "data"
-    bot_dir = data / "bots" / bot
-    shutil.copytree(SAMPLES / "welcome-bot", bot_dir)
+    bot_dir = sample_bot(tmp_path, bot, spec_languages(spec))
     err = io.StringIO()
     assert main(["build", str(spec), "--into", str(bot_dir)], stdout=io.StringIO(), stderr=err) == 0, err.getvalue()
     return data, bot_dir

@@ -9,6 +9,8 @@ import tarfile
 import pytest
 from conftest import EXAMPLES, REPO, SAMPLES
 
+from support.bots import sample_bot, spec_languages
+
 from hitl_gen.cli import main
 
 
@@ -17,10 +19,9 @@ def run(*argv):
     return main(list(map(str, argv)), stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
-def bot_copy(tmp_path, name):
-    bot_dir = tmp_path / "data" / "bots" / name
-    shutil.copytree(SAMPLES / "welcome-bot", bot_dir)
-    return bot_dir
+def bot_copy(tmp_path, name, spec=None):
+    """The welcome-bot sample, speaking the spec's languages."""
+    return sample_bot(tmp_path, name, spec_languages(spec) if spec else None)
 
 
 def snapshot(folder):
@@ -35,7 +36,7 @@ def bot_of(example):
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_install_keeps_every_original_file_and_element(example, tmp_path):
-    bot_dir = bot_copy(tmp_path, bot_of(example))
+    bot_dir = bot_copy(tmp_path, bot_of(example), example)
     before = snapshot(bot_dir)
     code, out, err = run("build", example, "--into", bot_dir)
     assert code == 0, err
@@ -56,7 +57,7 @@ def test_install_keeps_every_original_file_and_element(example, tmp_path):
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_installing_twice_changes_nothing(example, tmp_path):
-    bot_dir = bot_copy(tmp_path, bot_of(example))
+    bot_dir = bot_copy(tmp_path, bot_of(example), example)
     run("build", example, "--into", bot_dir)
     first = snapshot(bot_dir)
     code, out, _ = run("build", example, "--into", bot_dir)
@@ -67,7 +68,7 @@ def test_installing_twice_changes_nothing(example, tmp_path):
 
 def test_an_edited_generated_flow_is_a_conflict_and_nothing_is_written(tmp_path):
     example = REPO / "examples" / "bilingual-alerts.yaml"
-    bot_dir = bot_copy(tmp_path, "support-bot")
+    bot_dir = bot_copy(tmp_path, "support-bot", example)
     run("build", example, "--into", bot_dir)
     flow = bot_dir / "flows" / "talk_to_agent.flow.json"
     flow.write_text(flow.read_text().replace('"hitl-gen handoff talk_to_agent"', '"my description"'))
@@ -211,3 +212,13 @@ def test_global_actions_go_to_data_global(tmp_path):
     assert run("build", spec, "--into", bot_dir)[0] == 0
     assert (tmp_path / "data/global/actions/hitl-gen/talk_to_agent/start.js").is_file()
     assert not (bot_dir / "actions").exists()
+
+
+def test_a_bot_that_lacks_a_spec_language_is_refused(tmp_path):
+    bot_dir = bot_copy(tmp_path, "support-bot")  # the welcome-bot speaks only en
+    before = snapshot(bot_dir)
+    code, _, err = run("build", REPO / "examples" / "bilingual-alerts.yaml", "--into", bot_dir)
+    assert code == 2
+    assert err == (f"{bot_dir / 'bot.config.json'}:1:1: languages: the bot speaks en but the spec also has fr (target.languages); "
+                   "add them to the bot in the Botpress Admin, or remove them from the spec\n")
+    assert snapshot(bot_dir) == before

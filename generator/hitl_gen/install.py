@@ -94,8 +94,25 @@ def unchanged_since_last_build(spec_path: Path, folder: Path, destination_for) -
     return same and manifest.still_on_disk(destination.locate)
 
 
+def check_bot_languages(spec: Spec, destination: Destination) -> None:
+    """Content elements are written in the spec's languages; a bot that does not speak
+    one of them would show its users "missing translation"."""
+    config_file = destination.bot_dir / "bot.config.json"
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    bot_languages = config.get("languages") or [config.get("defaultLanguage", "en")]
+    missing = [lang for lang in spec.target.languages if lang not in bot_languages]
+    if missing:
+        raise UsageError(f"{config_file}:1:1: languages: the bot speaks {', '.join(bot_languages)} but the spec also has "
+                         f"{', '.join(missing)} (target.languages); add them to the bot in the Botpress Admin, or remove them from the spec")
+
+
 def plan_for(spec: Spec, destination: Destination) -> tuple[Plan, output.Manifest, list[output.Change]]:
     """Render in memory against what the destination holds, and compare."""
+    if not destination.install_doc:  # installing into a real bot
+        check_bot_languages(spec, destination)
     manifest = output.Manifest.read(destination.manifest)
     existing = ExistingBot.read(destination.bot_dir, manifest.elements, set(manifest.files))
     plan = build_plan(spec, existing, install_doc_file=destination.install_doc)
