@@ -26,7 +26,7 @@ class Destination(NamedTuple):
     bot_dir: Path
     global_dir: Path | None     # data/global, when reachable
     manifest: Path
-    install_doc: bool
+    into_bot: bool              # an existing bot (--into), rather than an output folder
 
     def locate(self, logical: PurePosixPath) -> Path:
         if logical.is_relative_to(self.bot_prefix):
@@ -43,7 +43,7 @@ def output_folder(out: Path, bot: str) -> Destination:
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}:1:1: build: the output path is a file, not a folder; pick a folder")
     prefix = layout.bot_dir(bot)
-    return Destination(out, prefix, out / prefix, out / "data" / "global", out / output.MANIFEST, True)
+    return Destination(out, prefix, out / prefix, out / "data" / "global", out / output.MANIFEST, False)
 
 
 def bot_folder(bot_dir: Path, bot: str) -> Destination:
@@ -55,7 +55,7 @@ def bot_folder(bot_dir: Path, bot: str) -> Destination:
                          f"{bot!r}; install into data/bots/{bot} or change target.bot")
     parent = bot_dir.resolve().parent
     global_dir = parent.parent / "global" if parent.name == "bots" else None
-    return Destination(bot_dir, layout.bot_dir(bot), bot_dir, global_dir, bot_dir / output.MANIFEST, False)
+    return Destination(bot_dir, layout.bot_dir(bot), bot_dir, global_dir, bot_dir / output.MANIFEST, True)
 
 
 @cache
@@ -74,7 +74,7 @@ def inputs(spec_path: Path, destination: Destination, bot: str) -> dict:
     """What a build is made from: the spec's bytes, hitl-gen and its templates, and where it goes."""
     digest = hashlib.sha256(_templates_fingerprint().encode())
     digest.update(spec_path.read_bytes())
-    digest.update(b"output folder" if destination.install_doc else b"bot folder")
+    digest.update(b"bot folder" if destination.into_bot else b"output folder")
     return {"fingerprint": digest.hexdigest(), "bot": bot}
 
 
@@ -111,11 +111,11 @@ def check_bot_languages(spec: Spec, destination: Destination) -> None:
 
 def plan_for(spec: Spec, destination: Destination) -> tuple[Plan, output.Manifest, list[output.Change]]:
     """Render in memory against what the destination holds, and compare."""
-    if not destination.install_doc:  # installing into a real bot
+    if destination.into_bot:
         check_bot_languages(spec, destination)
     manifest = output.Manifest.read(destination.manifest)
     existing = ExistingBot.read(destination.bot_dir, manifest.elements, set(manifest.files))
-    plan = build_plan(spec, existing, install_doc_file=destination.install_doc)
+    plan = build_plan(spec, existing, install_doc_file=not destination.into_bot)
     located = [output.Located(f, destination.locate(f.path)) for f in plan.files]
     return plan, manifest, output.compare(located, manifest)
 
