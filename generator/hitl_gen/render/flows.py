@@ -61,10 +61,10 @@ class _Builder:
         self.elements["builtin_text"].append(content.text_element(element_id, text))
         return f"say #!{element_id}"
 
-    def call_api(self, purpose: str, method: str, url: str, body: str, headers: dict, variable: str) -> SkillCall:
+    def call_api(self, name: str, purpose: str, method: str, url: str, body: str, headers: dict, variable: str) -> SkillCall:
         data = {"method": method, "memory": "temp", "body": body, "headers": headers, "url": url, "variable": variable, "invalidJson": False}
         return self.skill(single_node_skill("CallAPI", self.ids.skill_suffix(self.key(purpose)), self.ids.skill_node(self.key(purpose + "/entry")),
-                                            data, self.ids.node(self.key(purpose))))
+                                            data, self.ids.node(self.key(purpose)), name))
 
     def skill(self, call: SkillCall) -> SkillCall:
         self.skills.append(call)
@@ -82,9 +82,9 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
     chain: list[SkillCall] = []  # alert skills, run one after the other, each exit moving on
     for index, alert in enumerate(handoff.alerts):
         if isinstance(alert, Webhook):
-            call = b.call_api(f"webhook{index}", "post", f"{{{{{{temp.hitl_webhooks.w{index}.url}}}}}}",
+            call = b.call_api(f"webhook_{index}", f"webhook{index}", "post", f"{{{{{{temp.hitl_webhooks.w{index}.url}}}}}}",
                               f"{{{{{{temp.hitl_webhooks.w{index}.body}}}}}}", JSON_HEADERS, f"hitl_webhook{index}")
-            chain.append(_renamed(call, f"webhook_{index}"))
+            chain.append(call)
         elif isinstance(alert, Email) and alert.via == "skill":
             subject = ids.element("builtin_text", b.key(f"email{index}/subject"))
             body = ids.element("builtin_text", b.key(f"email{index}/body"))
@@ -92,8 +92,9 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
             data = {"fromAddress": alert.sender, "toAddress": ", ".join(alert.to), "ccAddress": ", ".join(alert.cc),
                     "bccAddress": "", "subjectElement": subject, "contentElement": body}
             call = b.skill(single_node_skill("SendEmail", ids.skill_suffix(b.key(f"email{index}")),
-                                             ids.skill_node(b.key(f"email{index}/entry")), data, ids.node(b.key(f"email{index}"))))
-            chain.append(_renamed(call, f"email_{index}"))
+                                             ids.skill_node(b.key(f"email{index}/entry")), data, ids.node(b.key(f"email{index}")),
+                                             f"email_{index}"))
+            chain.append(call)
     code_alerts = sorted({a.kind for a in handoff.alerts if not isinstance(a, Webhook) and not (isinstance(a, Email) and a.via == "skill")})
 
     column = 0
@@ -132,16 +133,15 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
         column += 1
         thread = "?threadId={{{event.threadId}}}" if handoff.pause_scope == "conversation" else ""
         user_route = routes.fill(routes.HITL_USER_ACTION, channel="{{{event.channel}}}", user="{{{event.target}}}")
-        pause = b.call_api("pause", "post", base + routes.fill(user_route, action="pause") + thread, "", AUTH_HEADERS, "hitl_pause")
-        pause = _renamed(pause, "pause")
+        pause = b.call_api("pause", "pause", "post", base + routes.fill(user_route, action="pause") + thread, "", AUTH_HEADERS, "hitl_pause")
         b.link(pause, {"success": "handed_over", "failure": "failed"})
         b.place("pause", column)
-        resume_call = _renamed(b.call_api("unpause", "post", base + routes.fill(user_route, action="unpause") + thread, "", AUTH_HEADERS,
-                                          "hitl_unpause"), "unpause")
+        resume_call = b.call_api("unpause", "unpause", "post", base + routes.fill(user_route, action="unpause") + thread, "",
+                                 AUTH_HEADERS, "hitl_unpause")
     else:
         if handoff.check_agents:
             column += 1
-            agents = _renamed(b.call_api("agents", "get", base + routes.HITLNEXT_AGENTS, "", AUTH_HEADERS, "hitl_agents"), "check_agents")
+            agents = b.call_api("check_agents", "agents", "get", base + routes.HITLNEXT_AGENTS, "", AUTH_HEADERS, "hitl_agents")
             b.link(agents, {"success": "agent_online", "failure": "failed"})
             b.place("check_agents", column)
             online = "Array.isArray(temp.hitl_agents.body) && temp.hitl_agents.body.some(agent => agent.online)"
@@ -151,7 +151,7 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
             b.place("no_agent", column + 1, 2)
             column += 1
         body = '{"userId":"{{{event.target}}}","userThreadId":"{{{event.threadId}}}","userChannel":"{{{event.channel}}}"}'
-        handoff_call = _renamed(b.call_api("handoff", "post", base + routes.HITLNEXT_HANDOFFS, body, AUTH_HEADERS, "hitl_handoff"), "handoff")
+        handoff_call = b.call_api("handoff", "handoff", "post", base + routes.HITLNEXT_HANDOFFS, body, AUTH_HEADERS, "hitl_handoff")
         column += 1
         b.link(handoff_call, {"success": "handed_over", "failure": "failed"})
         b.place("handoff", column)
@@ -179,7 +179,3 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
     ui = {"nodes": [{"id": node["id"], "position": dict(zip("xy", b.positions[node["name"]]))} for node in b.nodes], "links": []}
     return HandoffFlow(f"{handoff.id}.flow.json", flow, ui, b.skills, b.elements)
 
-
-def _renamed(call: SkillCall, name: str) -> SkillCall:
-    """Readable node names in the handoff flow ("pause" rather than CallAPI-1a2b3c)."""
-    return SkillCall(name, call.skill, call.flow_path, call.node_id, call.flow, call.exits)

@@ -43,14 +43,14 @@ def _sub_flow(skill_data: dict, nodes: list[dict]) -> dict:
     return {"version": "0.0.1", "catchAll": {"next": []}, "startNode": "entry", "skillData": skill_data, "nodes": nodes}
 
 
-def single_node_skill(skill: str, suffix: str, entry_id: str, skill_data: dict, node_id: str) -> SkillCall:
-    """CallAPI and SendEmail: one `entry` node running the skill's action."""
+def single_node_skill(skill: str, suffix: str, entry_id: str, skill_data: dict, node_id: str, node_name: str) -> SkillCall:
+    """CallAPI and SendEmail: one `entry` node running the skill's action. The parent
+    node gets a readable `node_name` ("pause" rather than CallAPI-1a2b3c)."""
     spec = definition(skill)
     args = {key: skill_data[key] for key in spec["args"]}
     entry = {"name": "entry", "onEnter": [_instruction(spec["action"], args)], "next": [{"condition": "true", "node": "#"}], "id": entry_id}
     exits = tuple((t["exit"], t["caption"], t["condition"]) for t in spec["transitions"])
-    name = f"{skill}-{suffix}"
-    return SkillCall(name, skill, f"skills/{name}.flow.json", node_id, _sub_flow(skill_data, [entry]), exits)
+    return SkillCall(node_name, skill, f"skills/{skill}-{suffix}.flow.json", node_id, _sub_flow(skill_data, [entry]), exits)
 
 
 def choice_skill(suffix: str, random_id: str, content_id: str, choices: dict[str, list[str]],
