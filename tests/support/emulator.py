@@ -42,6 +42,10 @@ class Session:
     messages: list = field(default_factory=list)
     last_event_on: float = field(default_factory=time.time)
 
+    def set_paused(self, paused: bool) -> None:
+        # The module stores "operator" as the trigger whatever the caller says.
+        self.paused, self.paused_trigger = paused, "operator"
+
 
 @dataclass
 class Request:
@@ -303,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
                 found.messages.append({"direction": "out", "type": "text", "text": request.body.get("message"), "source": "agent"})
                 return self._send(request, 200, None)
             if found:  # an unknown id updates nothing and still answers 200, like the real UPDATE
-                found.paused, found.paused_trigger = action == "pause", "operator"
+                found.set_paused(action == "pause")
         self._send(request, 200, None)
 
     def user_action(self, request: Request, bot: str, channel: str, user: str, action: str):
@@ -322,7 +326,7 @@ class _Handler(BaseHTTPRequestHandler):
             if not matches:
                 return self._send(request, 500, {"statusCode": 500, "message": "Cannot read property 'id' of undefined"})
             for session in matches:
-                session.paused, session.paused_trigger = action == "pause", "operator"
+                session.set_paused(action == "pause")
         self._send(request, 200, None)
 
     # ---- hitlnext ----------------------------------------------------------
@@ -373,7 +377,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.emulator.lock:
             session = self.emulator.session_for(b["botId"], b["channel"], b["target"], b.get("threadId"))
             if session and b["action"] in ("pause", "unpause"):
-                session.paused, session.paused_trigger = b["action"] == "pause", "operator"
+                session.set_paused(b["action"] == "pause")
             for handoff in self.emulator.handoffs:
                 if b["action"] == "resolve" and handoff["userThreadId"] == b.get("threadId") and handoff["userId"] == b["target"]:
                     handoff["status"] = "resolved"
