@@ -1,6 +1,8 @@
 """Every client path against mocked HTTP (pytest-httpx): routes, error mappings,
 retries, token cache, and no secret in any message."""
 
+import base64
+import json
 import os
 import stat
 
@@ -13,8 +15,24 @@ from hitl_gen.errors import ConnectionProblem, ServerError
 
 URL = "http://bp.test:3000"
 BOT = f"{URL}/api/v1/bots/support-bot"
+LOGIN = f"{URL}/api/v1/auth/login/basic/default"
 SECRET = "hunter2-very-secret"
-JWT = "eyJ.secret.token"
+NOW = 1_795_458_728  # the `iat` of a token issued by a real 12.22.1
+
+
+def make_jwt(**claims) -> str:
+    """A token shaped like Botpress's (HS256; the signature is never checked here)."""
+    def segment(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    return f"{segment({'alg': 'HS256', 'typ': 'JWT'})}.{segment(claims)}.c2lnbmF0dXJl"
+
+
+JWT = make_jwt(email="a@b.c", strategy="default", tokenVersion=1, isSuperAdmin=True, iat=NOW, exp=NOW + 3600, aud="collaborators")
+
+
+def login_answer(jwt: str = JWT) -> dict:
+    """What a real 12.22.1 answers: `exp` is the token's LIFETIME in ms (`ms('1h')`), not a date."""
+    return {"status": "success", "message": "Login successful", "payload": {"jwt": jwt, "exp": 3_600_000}}
 
 
 @pytest.fixture
@@ -22,12 +40,30 @@ def client():
     return BotpressClient(URL, token=JWT, sleep=lambda s: None)
 
 
-def test_login_posts_to_the_basic_route_and_returns_the_token(httpx_mock):
-    httpx_mock.add_response(method="POST", url=f"{URL}/api/v1/auth/login/basic/default",
-                            json={"status": "success", "payload": {"jwt": JWT, "exp": 1_900_000_000}}, match_json={"email": "a@b.c", "password": SECRET})
-    client = BotpressClient(URL)
-    assert client.login("a@b.c", SECRET) == Token(JWT, 1_900_000_000)
+def test_login_posts_to_the_basic_route_and_takes_the_expiry_from_the_jwt(httpx_mock):
+    httpx_mock.add_response(method="POST", url=LOGIN, json=login_answer(), match_json={"email": "a@b.c", "password": SECRET})
+    client = BotpressClient(URL, clock=lambda: NOW + 5)
+    assert client.login("a@b.c", SECRET) == Token(JWT, NOW + 3600)  # the claim, not 3 600 000
     assert client.token == JWT
+
+
+def test_login_without_an_exp_claim_counts_the_lifetime_from_now(httpx_mock):
+    jwt = make_jwt(email="a@b.c", iat=NOW)
+    httpx_mock.add_response(method="POST", url=LOGIN, json=login_answer(jwt))
+    assert BotpressClient(URL, clock=lambda: NOW).login("a@b.c", SECRET) == Token(jwt, NOW + 3600)
+
+
+@pytest.mark.parametrize("jwt", ["opaque-token", "a.!!!.c", "a.bm90IGpzb24.c", make_jwt(exp="soon")])
+def test_an_unreadable_token_still_gets_the_lifetime_from_now(httpx_mock, jwt):
+    httpx_mock.add_response(method="POST", url=LOGIN, json={"payload": {"jwt": jwt, "exp": 21_600_000}})
+    assert BotpressClient(URL, clock=lambda: NOW).login("a@b.c", SECRET) == Token(jwt, NOW + 6 * 3600)
+
+
+def test_a_login_answer_without_a_token_is_a_server_error(httpx_mock):
+    httpx_mock.add_response(method="POST", url=LOGIN, html="<html>a proxy's login page</html>")
+    with pytest.raises(ServerError) as caught:
+        BotpressClient(URL).login("a@b.c", SECRET)
+    assert "without a token" in str(caught.value) and SECRET not in str(caught.value)
 
 
 def test_a_wrong_password_is_explained_without_echoing_it(httpx_mock):
@@ -134,12 +170,65 @@ def test_every_call_has_a_timeout():
     assert client.http.timeout.connect == 5.0 and client.http.timeout.read == 10.0
 
 
-def test_token_cache_is_private_reused_and_expires(tmp_path):
-    now = [1000.0]
+def test_a_token_from_a_real_login_is_cached_private_reused_and_expires(tmp_path, httpx_mock):
+    now = [NOW + 1.0]
+    httpx_mock.add_response(method="POST", url=LOGIN, json=login_answer())
+    token = BotpressClient(URL, clock=lambda: now[0]).login("a@b.c", SECRET)
     cache = TokenCache(tmp_path / "cfg" / "tokens.json", now=lambda: now[0])
-    cache.put(URL + "/", Token(JWT, 1000.0 + 3600), "a@b.c")
+    cache.put(URL + "/", token, "a@b.c")
+
     assert stat.S_IMODE(os.stat(cache.path).st_mode) == 0o600
-    assert cache.get(URL) == JWT
-    now[0] += 3600 - 30  # within the safety margin before expiry
+    assert stat.S_IMODE(os.stat(cache.path.parent).st_mode) == 0o700
+    assert json.loads(cache.path.read_text()) == {URL: {"jwt": JWT, "expires_at": NOW + 3600, "email": "a@b.c"}}
+    assert SECRET not in cache.path.read_text()  # the password went to the server, never to the cache
+    assert cache.get(URL) == JWT  # right after login: reused by the next command
+    now[0] = NOW + 3600 - 61  # a minute and a second before the JWT's exp
+    assert cache.get(URL + "/") == JWT
+    now[0] = NOW + 3600 - 59  # within the minute's safety margin: log in again
     assert cache.get(URL) is None
-    assert SECRET not in cache.path.read_text()
+
+
+@pytest.mark.parametrize("content", ["not json", "[]", json.dumps({URL: {"jwt": JWT}}),
+                                     json.dumps({URL: {"jwt": JWT, "expires_at": "soon"}}), json.dumps({URL: None})])
+def test_an_unreadable_cache_means_not_logged_in(tmp_path, content):
+    path = tmp_path / "tokens.json"
+    path.write_text(content)
+    assert TokenCache(path, now=lambda: NOW).get(URL) is None
+
+
+def test_profile_proves_the_token_without_a_bot(client, httpx_mock):
+    httpx_mock.add_response(method="GET", url=f"{URL}/api/v1/admin/user/profile", match_headers={"X-BP-Workspace": "default",
+                            "Authorization": f"Bearer {JWT}"}, json={"status": "success", "payload": {"email": "a@b.c"}})
+    assert client.profile() == {"email": "a@b.c"}
+
+
+def test_profile_falls_back_to_the_route_of_botpress_before_12_20(client, httpx_mock):
+    httpx_mock.add_response(method="GET", url=f"{URL}/api/v1/admin/user/profile", status_code=404,
+                            html="<pre>Cannot GET /api/v1/admin/user/profile</pre>")
+    httpx_mock.add_response(method="GET", url=f"{URL}/api/v1/auth/me/profile", json={"payload": {"email": "a@b.c"}})
+    assert client.profile() == {"email": "a@b.c"}
+
+
+def test_profile_with_a_refused_token_says_to_log_in_again(client, httpx_mock):
+    httpx_mock.add_response(method="GET", url=f"{URL}/api/v1/admin/user/profile", status_code=401,
+                            json={"statusCode": 401, "message": "Unauthorized: Invalid authentication token"})
+    with pytest.raises(ServerError) as caught:
+        client.profile()
+    assert "hitl-gen login" in str(caught.value) and JWT not in str(caught.value)
+    assert len(httpx_mock.get_requests()) == 1
+
+
+def test_an_unknown_bot_names_the_bot_and_where_its_id_comes_from(client, httpx_mock):
+    # What a real 12.22.1 answers for a bot it does not have (before even looking at the token).
+    httpx_mock.add_response(method="GET", url=f"{URL}/api/v1/bots/nosuchbot/", status_code=404,
+                            json={"statusCode": 404, "errorCode": "BP_0044", "type": "NotFoundError", "message": "Not Found: Invalid Bot ID"})
+    with pytest.raises(ServerError) as caught:
+        client.bot("nosuchbot")
+    assert "there is no bot 'nosuchbot' on this server" in str(caught.value) and "--bot, BP_BOT" in str(caught.value)
+
+
+def test_a_missing_hitlnext_route_names_the_hitlnext_routes(client, httpx_mock):
+    httpx_mock.add_response(status_code=404, html="<pre>Cannot GET /api/v1/bots/support-bot/mod/hitlnext/agents</pre>")
+    with pytest.raises(ServerError) as caught:
+        client.agents("support-bot")
+    assert "the HITL Next routes are /api/v1/bots/{bot}/mod/hitlnext/..." in str(caught.value)

@@ -1,13 +1,28 @@
-"""The server commands end to end against the emulator."""
+"""The server commands end to end against the emulator, and against pytest-httpx
+answering exactly what a real 12.22.1 answered where the emulator differs."""
 
+import base64
 import io
 import json
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 
 from hitl_gen.cli import main
 
 BOT = "support-bot"
+REAL = "http://bp.test:3000"
+EMAIL = "admin@example.com"
+PASSWORD = "real-server-password"
+
+
+def make_jwt(**claims) -> str:
+    def segment(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    return f"{segment({'alg': 'HS256', 'typ': 'JWT'})}.{segment(claims)}.c2lnbmF0dXJl"
 
 
 @pytest.fixture
@@ -127,3 +142,105 @@ def test_doctor_without_credentials_says_how_to_log_in(env, emulator, monkeypatc
     monkeypatch.delenv("BP_PASSWORD")
     code, out, _ = run("doctor", "--url", emulator.url, "--bot", BOT)
     assert code == 1 and "FAIL login works" in out and "hitl-gen login" in out
+
+
+@pytest.fixture
+def real_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("BP_PASSWORD", PASSWORD)
+    for name in ("BP_URL", "BP_BOT", "BP_EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def real_login(httpx_mock) -> str:
+    """A real 12.22.1's login answer: `exp` is the LIFETIME in ms; the date is in the JWT."""
+    now = int(time.time())
+    jwt = make_jwt(email=EMAIL, strategy="default", tokenVersion=1, isSuperAdmin=True, iat=now, exp=now + 3600, aud="collaborators")
+    httpx_mock.add_response(method="POST", url=f"{REAL}/api/v1/auth/login/basic/default", match_json={"email": EMAIL, "password": PASSWORD},
+                            json={"status": "success", "message": "Login successful", "payload": {"jwt": jwt, "exp": 3_600_000}})
+    return jwt
+
+
+def test_a_real_servers_login_is_reused_by_the_next_command(real_env, httpx_mock):
+    jwt = real_login(httpx_mock)
+    httpx_mock.add_response(method="GET", url=f"{REAL}/api/v1/bots/{BOT}/mod/hitl/sessions", json=[])
+    assert run("login", "--url", REAL, "--email", EMAIL)[0] == 0
+    code, out, err = run("sessions", "--url", REAL, "--bot", BOT)
+    assert (code, err) == (0, "")
+    sessions = httpx_mock.get_requests()[-1]
+    assert sessions.headers.get("Authorization") == f"Bearer {jwt}"  # the cached token, not "no token then 401"
+    assert jwt not in out + err and PASSWORD not in out + err
+
+
+def test_doctor_with_a_cached_token_reports_an_unknown_bot_under_bot_exists(real_env, httpx_mock):
+    jwt = real_login(httpx_mock)
+    assert run("login", "--url", REAL, "--email", EMAIL)[0] == 0
+    httpx_mock.add_response(method="GET", url=f"{REAL}/status", json={"botpress": "up"})
+    httpx_mock.add_response(method="GET", url=f"{REAL}/api/v1/admin/user/profile", match_headers={"Authorization": f"Bearer {jwt}"},
+                            json={"status": "success", "message": "Retrieved profile successfully", "payload": {"email": EMAIL}})
+    # A real 12.22.1 answers this 404 for an unknown bot whatever the token.
+    httpx_mock.add_response(method="GET", url=f"{REAL}/api/v1/bots/nosuchbot/", status_code=404,
+                            json={"statusCode": 404, "errorCode": "BP_0044", "type": "NotFoundError", "message": "Not Found: Invalid Bot ID"})
+    code, out, _ = run("doctor", "--url", REAL, "--bot", "nosuchbot")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[:2] == [f"OK   server answers: {REAL} is up", "OK   login works: cached token accepted"]
+    assert lines[2].startswith("FAIL bot exists:") and "there is no bot 'nosuchbot'" in lines[2] and len(lines) == 3
+    assert jwt not in out
+
+
+def test_doctor_checks_hitlnext_routes_with_the_flag(env, emulator):
+    code, out, _ = run("doctor", "--url", emulator.url, "--bot", BOT, "--email", "admin@example.com", "--module", "hitlnext")
+    assert code == 0
+    assert [line.split(":")[0] for line in out.splitlines()][3] == "OK   hitlnext routes answer"
+    paths = [r.path for r in emulator.requests]
+    assert f"/api/v1/bots/{BOT}/mod/hitlnext/agents" in paths and f"/api/v1/bots/{BOT}/mod/hitl/sessions" not in paths
+
+
+def test_doctor_takes_the_module_from_the_spec_and_the_flag_wins(env, emulator, tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"""version: 1
+target: {{botpress: "12.22.1", bot: {BOT}, module: hitlnext, languages: [en], server: "{emulator.url}"}}
+handoffs:
+  - {{id: a, trigger: {{keywords: [agent]}}, say: Hi, on_failure: {{say: Sorry}}}}
+""")
+    code, out, _ = run("doctor", "--spec", spec, "--email", "admin@example.com")
+    assert code == 0 and "OK   hitlnext routes answer" in out
+    (env / "config" / "hitl-gen" / "tokens.json").unlink()  # log in again: the emulator has no profile route
+    emulator.remove_module(BOT, "hitl")
+    code, out, _ = run("doctor", "--spec", spec, "--email", "admin@example.com", "--module", "hitl")
+    assert code == 1 and out.splitlines()[-1].startswith("FAIL hitl routes answer:")
+    assert run("doctor", "--spec", spec, "--module", "hitlnxt")[0] == 2
+
+
+def test_login_without_a_terminal_or_bp_password_says_what_to_do(env, emulator, monkeypatch):
+    monkeypatch.delenv("BP_PASSWORD")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # a pipe, CI: no terminal to type into
+    code, out, err = run("login", "--url", emulator.url, "--email", "admin@example.com")
+    assert code == 2 and out == ""
+    assert err == "hitl-gen: login: no password: set BP_PASSWORD, or run `hitl-gen login` in a terminal to type it\n"
+    assert not any(r.path.endswith("/login/basic/default") for r in emulator.requests)
+
+
+def test_login_at_a_terminal_asks_for_the_password(env, emulator, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("BP_PASSWORD")
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    prompts = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt: prompts.append(prompt) or emulator.accounts["admin@example.com"])
+    code, out, _ = run("login", "--url", emulator.url, "--email", "admin@example.com")
+    assert code == 0 and "logged in" in out
+    assert prompts == [f"Password for admin@example.com at {emulator.url}: "]
+
+
+def test_the_installed_command_without_a_terminal_prints_one_line(env, emulator):
+    """The console script as a script runs it: stdin not a terminal, no controlling terminal."""
+    environ = {k: v for k, v in os.environ.items() if k != "BP_PASSWORD"}
+    done = subprocess.run([sys.executable, "-m", "hitl_gen", "login", "--url", emulator.url, "--email", "admin@example.com"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, env=environ, timeout=60, start_new_session=True)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == ["hitl-gen: login: no password: set BP_PASSWORD, or run `hitl-gen login` in a terminal to type it"]

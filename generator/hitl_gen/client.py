@@ -9,6 +9,10 @@ a token.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -20,6 +24,38 @@ from hitl_gen.errors import ConnectionProblem, ServerError
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 RETRY_STATUSES = {502, 503, 504}
+# Who the token belongs to: a route that wants a valid token but no bot. It moved in
+# 12.20.0 (admin/user/profile); 12.0 to 12.19 answer it under auth/me/profile.
+PROFILE_ROUTES = ("/api/v1/admin/user/profile", "/api/v1/auth/me/profile")
+FALLBACK_LIFETIME_S = 3600  # when the answer says nothing usable about the token's lifetime
+
+
+def jwt_expiry(jwt: str) -> float | None:
+    """The `exp` claim of a JWT (seconds since the epoch), read from its payload
+    segment without checking the signature; None when there is no usable claim."""
+    parts = jwt.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return None
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    if isinstance(exp, bool) or not isinstance(exp, (int, float)) or exp <= 0:
+        return None
+    return float(exp)
+
+
+def token_expiry(jwt: str, lifetime_ms, now: float) -> float:
+    """When a login token expires (epoch seconds). Botpress's login answers `exp` as the
+    token's LIFETIME in milliseconds (`ms('1h')` = 3600000), not a date (FACTS §12):
+    the date is the JWT's own `exp` claim; without one, now + lifetime."""
+    claimed = jwt_expiry(jwt)
+    if claimed is not None:
+        return claimed
+    if isinstance(lifetime_ms, (int, float)) and not isinstance(lifetime_ms, bool) and lifetime_ms > 0:
+        return now + lifetime_ms / 1000
+    return now + FALLBACK_LIFETIME_S
 
 
 @dataclass(frozen=True)
@@ -33,7 +69,8 @@ class Token:
 
 class BotpressClient:
     def __init__(self, url: str, *, token: str | None = None, http: httpx.Client | None = None,
-                 retries: int = 2, backoff: float = 0.25, sleep: Callable[[float], None] = time.sleep):
+                 retries: int = 2, backoff: float = 0.25, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time):
         self.url = url.rstrip("/")
         self.token = token
         self._owns_http = http is None
@@ -41,6 +78,7 @@ class BotpressClient:
         self.retries = retries
         self.backoff = backoff
         self.sleep = sleep
+        self.clock = clock
 
     def close(self) -> None:
         if self._owns_http:
@@ -56,9 +94,30 @@ class BotpressClient:
     def login(self, email: str, password: str) -> Token:
         response = self._request("POST", routes.LOGIN, json={"email": email, "password": password}, idempotent=False, auth=False,
                                  what="logging in")
-        payload = response.json().get("payload", {})
-        self.token = payload["jwt"]
-        return Token(payload["jwt"], float(payload.get("exp", time.time() + 3600)))
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        payload = body.get("payload") if isinstance(body, dict) else None
+        jwt = payload.get("jwt") if isinstance(payload, dict) else None
+        if not isinstance(jwt, str) or not jwt:
+            raise ServerError(f"{self.url}: logging in: POST {routes.LOGIN} answered {response.status_code} without a token; "
+                              "check that the URL is a Botpress v12 server")
+        self.token = jwt
+        return Token(jwt, token_expiry(jwt, payload.get("exp"), self.clock()))
+
+    def profile(self) -> dict:
+        """Whose token this is: needs a valid token but no bot, so it proves the login and nothing else."""
+        current, before_12_20 = PROFILE_ROUTES
+        headers = {routes.WORKSPACE_HEADER: "default"}
+        response = self._request("GET", current, what="checking the token", headers=headers, missing_route_ok=True)
+        if response.status_code == 404:  # Express's "Cannot GET": a Botpress before 12.20.0
+            response = self._request("GET", before_12_20, what="checking the token", headers=headers)
+        try:
+            body = response.json()
+        except ValueError:
+            return {}
+        return (body.get("payload") or {}) if isinstance(body, dict) else {}
 
     # ---- server --------------------------------------------------------------
     def version(self) -> str:
@@ -69,7 +128,9 @@ class BotpressClient:
 
     def bot(self, bot: str) -> dict:
         return self._request("GET", routes.bot_base(bot) + "/", what=f"reading bot {bot!r}",
-                             headers={routes.WORKSPACE_HEADER: "default"}).json()
+                             headers={routes.WORKSPACE_HEADER: "default"},
+                             on_404=f"there is no bot {bot!r} on this server; check the bot id (--bot, BP_BOT or the spec's "
+                                    "target.bot) against the Admin's bot list").json()
 
     # ---- hitl ------------------------------------------------------------------
     def sessions(self, bot: str, *, paused_only: bool = False, search: str | None = None) -> list[dict]:
@@ -105,7 +166,8 @@ class BotpressClient:
 
     # ---- plumbing ------------------------------------------------------------------
     def _request(self, method: str, path: str, *, what: str, idempotent: bool | None = None, auth: bool = True,
-                 on_500: str | None = None, headers: dict | None = None, **kwargs) -> httpx.Response:
+                 on_500: str | None = None, on_404: str | None = None, missing_route_ok: bool = False,
+                 headers: dict | None = None, **kwargs) -> httpx.Response:
         if idempotent is None:
             idempotent = method == "GET" or path.endswith(("/pause", "/unpause"))
         headers = dict(headers or {})
@@ -127,10 +189,13 @@ class BotpressClient:
                 self.sleep(self.backoff * 2 ** (attempt - 1))
                 continue
             if response.status_code >= 400:
-                raise ServerError(self._explain(method, path, response, what, on_500))
+                if missing_route_ok and response.status_code == 404 and _express_404(response):
+                    return response
+                raise ServerError(self._explain(method, path, response, what, on_500, on_404))
             return response
 
-    def _explain(self, method: str, path: str, response: httpx.Response, what: str, on_500: str | None) -> str:
+    def _explain(self, method: str, path: str, response: httpx.Response, what: str, on_500: str | None,
+                 on_404: str | None = None) -> str:
         status = response.status_code
         where = f"{self.url}: {what}: {method} {path} answered {status}"
         if status == 401:
@@ -140,13 +205,25 @@ class BotpressClient:
         if status == 403:
             return f"{where}: this user may not do that; use an account with access to the bot's workspace"
         if status == 404:
-            if "Cannot" in response.text:
-                return (f"{where} (Cannot {method} {path}): no such route; the HITL routes are "
-                        f"{routes.BOT_BASE}{routes.HITL}/..., so check the bot id and that the module is enabled for this bot")
+            if _express_404(response):
+                module = re.search(r"/mod/([^/]+)", path)
+                if module is None:
+                    return f"{where} (Cannot {method} {path}): no such route; check that the URL is a Botpress v12 server"
+                name = module.group(1)
+                title = {"hitl": "HITL", "hitlnext": "HITL Next"}.get(name, name)
+                return (f"{where} (Cannot {method} {path}): no such route; the {title} routes are "
+                        f"{routes.BOT_BASE}/mod/{name}/..., so check the bot id and that the module is enabled for this bot")
+            if on_404:
+                return f"{where}: {on_404}"
             return f"{where}: not found; check the bot id"
         if status == 500 and on_500:
             return f"{where}: {on_500}"
         return f"{where}: {response.text[:200].strip() or response.reason_phrase}; see the Botpress server log"
+
+
+def _express_404(response: httpx.Response) -> bool:
+    """Express's own 404 page (`Cannot GET /path`): the route does not exist at all."""
+    return "Cannot " in response.text
 
 
 def _who(session, channel, user, thread) -> str:

@@ -24,14 +24,20 @@ class TokenCache:
 
     def _read(self) -> dict:
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(self.path.read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             return {}
+        return data if isinstance(data, dict) else {}
 
     def get(self, url: str) -> str | None:
+        """The cached token of this server while it is valid, else None (log in again)."""
         entry = self._read().get(url.rstrip("/"))
-        if entry and Token(entry["jwt"], entry["expires_at"]).valid(self.now()):
-            return entry["jwt"]
+        try:
+            token = Token(entry["jwt"], float(entry["expires_at"]))
+        except (KeyError, TypeError, ValueError):  # no entry, or one this version cannot read
+            return None
+        if isinstance(token.jwt, str) and token.jwt and token.valid(self.now()):
+            return token.jwt
         return None
 
     def put(self, url: str, token: Token, email: str) -> None:

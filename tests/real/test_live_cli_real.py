@@ -1,0 +1,120 @@
+"""The live commands end to end on a real Botpress 12.22.1: login, doctor, sessions,
+status, pause and unpause, through the CLI's own `main`, with the token cache in a
+private config folder. The server's log stays clean and its worker never restarts."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import pytest
+
+from hitl_gen.cli import main
+
+BOT = "live-cli-bot"
+USER = "live-cli-user"
+
+
+def run(*argv) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path):
+    """A fresh token cache (XDG_CONFIG_HOME) and no BP_* leaking in from the caller."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    for name in ("BP_URL", "BP_BOT", "BP_EMAIL", "BP_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "config" / "hitl-gen" / "tokens.json"
+
+
+def wait_for_log(botpress, mark: int, text: str, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in botpress.log_since(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def test_live_commands_on_a_real_server(botpress, cli_env, monkeypatch):
+    botpress.create_bot(BOT)
+    assert botpress.converse(BOT, USER, "hi")  # the first message creates the user's HITL session
+    mark = botpress.log_mark()
+    url = botpress.url
+    secrets_seen = []
+
+    def cli(*argv) -> tuple[int, str, str]:
+        code, out, err = run(*argv)
+        secrets_seen.append(out + err)
+        return code, out, err
+
+    # login: the password from BP_PASSWORD only; the token cached until the JWT's own exp
+    monkeypatch.setenv("BP_PASSWORD", botpress.password)
+    before = time.time()
+    code, out, err = cli("login", "--url", url, "--email", botpress.email)
+    assert (code, err) == (0, ""), err
+    assert out.startswith(f"logged in to {url} as {botpress.email}")
+    entry = json.loads(cli_env.read_text())[url]
+    token = entry["jwt"]
+    # Login answers exp: 3600000 (a lifetime in ms); the cache holds a date about 1 h ahead.
+    assert before + 3000 < entry["expires_at"] < time.time() + 3700
+    monkeypatch.delenv("BP_PASSWORD")  # from here on, only the cached token can work
+
+    where = ["--url", url, "--bot", BOT]
+    code, out, _ = cli("doctor", *where)
+    assert code == 0, out
+    assert out.splitlines() == [
+        f"OK   server answers: {url} is up",
+        "OK   login works: cached token accepted",
+        f"OK   bot exists: bot '{BOT}' found",
+        "OK   hitl routes answer: hitl answers (1 session(s))",
+        "OK   version: Botpress 12.22.1",
+    ]
+    code, out, _ = cli("doctor", *where, "--module", "hitlnext")
+    assert code == 0 and out.splitlines()[3].startswith("OK   hitlnext routes answer: hitlnext answers ("), out
+
+    code, out, err = cli("sessions", *where)
+    assert (code, err) == (0, "")
+    header, *rows = out.splitlines()
+    assert header.split() == ["SESSION", "PAUSED", "CHANNEL", "USER", "THREAD", "NAME", "LAST", "MESSAGE"]
+    assert [row.split()[1:4] for row in rows] == [["no", "api", USER]]
+    code, out, _ = cli("sessions", *where, "--json")
+    [session] = json.loads(out)
+    assert (session["channel"], session["user"]["id"], session["isPaused"]) == ("api", USER, 0)
+
+    who = [*where, "--channel", "api", "--user", USER]
+    thread = session["threadId"]
+    assert cli("status", *who) == (0, f"session {session['id']} thread {thread}: not paused\n", "")
+
+    assert cli("pause", *who) == (0, f"paused: channel=api user={USER}\n", "")
+    assert cli("status", *who) == (0, f"session {session['id']} thread {thread}: paused\n", "")
+    code, out, _ = cli("sessions", *where, "--paused", "--json")
+    assert code == 0 and [s["user"]["id"] for s in json.loads(out)] == [USER]
+
+    assert botpress.log_errors(mark) == [] and botpress.restarts(mark) == 0
+
+    # While paused the bot does not answer: Converse waits 5 s, then 400 "Request timed out.",
+    # which Botpress itself logs as an error; nothing else may be logged in that window.
+    held = botpress.log_mark()
+    assert botpress.converse(BOT, USER, "is anyone there?") is None
+    wait_for_log(botpress, held, "Request timed out.")
+    errors = botpress.log_errors(held)
+    assert errors and all("Request timed out." in line for line in errors), botpress.log_since(held)
+    after_held = botpress.log_mark()
+
+    assert cli("unpause", *who) == (0, f"unpaused: channel=api user={USER}\n", "")
+    assert cli("status", *who) == (0, f"session {session['id']} thread {thread}: not paused\n", "")
+    assert botpress.converse(BOT, USER, "hello again")  # the bot answers again
+
+    code, out, _ = cli("doctor", "--url", url, "--bot", "nosuchbot")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[:2] == [f"OK   server answers: {url} is up", "OK   login works: cached token accepted"], out
+    assert len(lines) == 3 and lines[2].startswith("FAIL bot exists:") and "there is no bot 'nosuchbot'" in lines[2]
+
+    for text in secrets_seen:
+        assert token not in text and botpress.password not in text
+    assert botpress.log_errors(after_held) == []
+    assert botpress.restarts(mark) == 0
+
