@@ -228,8 +228,8 @@ def test_hitlnext_with_an_agent_online_creates_the_handoff_for_this_thread(runti
 
     out = _hitlnext(tmp_path)
     config = json.loads((out / "data/bots/helpdesk/config/hitlnext.json").read_text(encoding="utf-8"))
-    emulator.transfer_message = config["transferMessage"]["en"]
-    assert emulator.transfer_message == "I'm transferring you to an agent."
+    emulator.transfer_message = config["transferMessage"]
+    assert emulator.transfer_message == ""  # HITL Next would say it in the bot's default language
     emulator.agents = [{"agentId": "a1", "online": True}]
     env = {"EXPOSED_TEAMS_WEBHOOK": f"{emulator.url}/__sinks/webhook/teams"}
     result = runtime.run_action(action(out, "helpdesk", "hitl-gen/live_agent/start"),
@@ -239,9 +239,9 @@ def test_hitlnext_with_an_agent_online_creates_the_handoff_for_this_thread(runti
     assert (temp["hitl_failed"], temp["hitl_no_agent"]) == (False, False)
     assert [(h["userId"], h["userThreadId"], h["userChannel"]) for h in emulator.handoffs] == [("u7", "42", "web")]
     assert result["state"]["user"]["fullName"] == "Sam Lee"
-    # HITL Next itself says the transferMessage hitl-gen put in config/hitlnext.json; the action adds nothing.
-    assert result["messages"] == []
-    assert [m["text"] for m in emulator.outbox] == [emulator.transfer_message]
+    # The action says `say` in the user's language; HITL Next itself says nothing.
+    assert [m["text"] for m in result["messages"]] == ["I'm transferring you to an agent."]
+    assert emulator.outbox == []
     assert emulator.webhooks[0].body == {"text": "Sam Lee is waiting on web: https://bot.example.com/studio/helpdesk/modules/hitlnext"}
 
 
@@ -277,9 +277,27 @@ def test_should_start_recognises_each_trigger(text, intent, misunderstood, start
     out = _hitlnext(tmp_path)
     event = incoming("helpdesk", "u7", "42", text=text)
     event["nlu"]["intent"]["name"] = intent
-    event["state"]["session"] = {"hitl_misunderstood": misunderstood}
+    event["state"]["session"] = {"hitl_misunderstood_live_agent": misunderstood}
     temp = runtime.run_action(action(out, "helpdesk", "hitl-gen/live_agent/should_start"), event)["state"]["temp"]
-    assert (temp["hitl_start"], temp["hitl_start_reason"]) == (start, reason)
+    assert (temp["hitl_start_live_agent"], temp["hitl_start_reason_live_agent"]) == (start, reason)
+
+
+def test_two_handoffs_keep_their_own_trigger_state(runtime, tmp_path):
+    """B3: each should_start writes its own flag and counter; the keyword of the second
+    handoff starts the second only, and one misunderstood message counts once for each."""
+    handoff = {"say": "ok", "on_failure": {"say": "no"}}
+    spec = {"version": 1, "target": {"botpress": "12.22.1", "bot": BOT, "module": "hitl", "languages": ["en"]},
+            "handoffs": [{"id": "sales", "trigger": {"keywords": ["sales"], "after_failures": 3}, **handoff},
+                         {"id": "billing", "trigger": {"keywords": ["invoice"], "after_failures": 3}, **handoff}]}
+    out = build(spec, tmp_path / "out")
+    state = {"session": {}, "temp": {}}
+    for name in ("sales", "billing"):
+        event = incoming(BOT, "u1", "1", text="where is my invoice")
+        event["state"] = state
+        state = runtime.run_action(action(out, BOT, f"hitl-gen/{name}/should_start"), event)["state"]
+    temp, session = state["temp"], state["session"]
+    assert (temp["hitl_start_sales"], temp["hitl_start_billing"]) == (False, True)
+    assert session == {"hitl_misunderstood_sales": 1, "hitl_misunderstood_billing": 1}
 
 
 def test_a_description_cannot_close_or_forge_the_jsdoc_block(runtime, tmp_path):

@@ -2,6 +2,7 @@
 calling the emulator: button, alerts, pause, swallowed messages, agent release, resume."""
 
 import io
+import json
 
 import pytest
 from conftest import REPO
@@ -56,7 +57,10 @@ def test_the_button_flow_hands_over_and_back(runtime, emulator, smtp_sink, bilin
     assert click["crash"] is None and [a["error"] for a in click["actions"]] == [None] * len(click["actions"])
     assert [a["name"] for a in click["actions"]] == [
         "basic-skills/choice_parse_answer", "hitl-gen/talk_to_agent/set_full_name", "hitl-gen/talk_to_agent/prepare_call_api",
-        "hitl-gen/talk_to_agent/alert_agents", "basic-skills/call_api", "basic-skills/call_api"]
+        "hitl-gen/talk_to_agent/alert_agents", "basic-skills/call_api", "hitl-gen/talk_to_agent/prepare_call_api",
+        "basic-skills/call_api", "builtin/setVariable"]
+    # the server token lived for the pause call only (FACTS §12)
+    assert [a["args"] for a in click["actions"]][5] == {"token": True}
     assert texts(click) == ["Un agent va vous répondre."]
     assert click["waiting"] == "talk_to_agent.flow.json#handed_over"
     assert waiting["swallowed"] is True and waiting["messages"] == []  # paused: HITL swallowed it
@@ -109,6 +113,8 @@ def test_a_webhook_failure_does_not_stop_the_handover(runtime, emulator, bilingu
 
 def test_hitlnext_flow_with_and_without_an_agent(runtime, emulator, tmp_path):
     data, bot_dir = install(REPO / "examples" / "hitlnext-agents.yaml", tmp_path, bot="helpdesk")
+    # the module reads the bot's config/hitlnext.json, as the real server does
+    emulator.transfer_message = json.loads((bot_dir / "config" / "hitlnext.json").read_text(encoding="utf-8"))["transferMessage"]
     env = {"EXPOSED_TEAMS_WEBHOOK": f"{emulator.url}/__sinks/webhook/teams"}
     emulator.agents = [{"agentId": "a1", "online": False}]
     [nobody] = converse(runtime, emulator, data, bot_dir, env=env, flow="live_agent.flow.json", steps=[{"text": "agent please"}])
@@ -119,8 +125,8 @@ def test_hitlnext_flow_with_and_without_an_agent(runtime, emulator, tmp_path):
     handed, waiting, resolved, after = converse(runtime, emulator, data, bot_dir, env=env, flow="live_agent.flow.json",
                                                 steps=[{"text": "agent please"}, {"text": "hello?"}, {"agent": "resolve"}, {"text": "thanks"}])
     assert [(h["userId"], h["userThreadId"], h["status"]) for h in emulator.handoffs] == [("alice", "2", "resolved")]
-    assert handed["messages"] == [] and handed["waiting"] == "live_agent.flow.json#handed_over"
-    assert [m["text"] for m in emulator.outbox] == [emulator.transfer_message]
+    assert texts(handed) == ["I'm transferring you to an agent."] and handed["waiting"] == "live_agent.flow.json#handed_over"
+    assert emulator.outbox == []  # HITL Next's own transferMessage is off (it ignores the user's language)
     assert waiting["swallowed"] is True
     assert after["swallowed"] is False and after["ended"] is True
 

@@ -214,11 +214,35 @@ def test_global_actions_go_to_data_global(tmp_path):
     assert not (bot_dir / "actions").exists()
 
 
-def test_a_bot_that_lacks_a_spec_language_is_refused(tmp_path):
+def test_a_community_bot_with_one_of_the_spec_languages_is_accepted_and_told(tmp_path):
+    """B6: Botpress Community refuses a bot with two languages, so a bilingual spec goes
+    into a bot that lists one; the user is told that the other texts still reach users."""
     bot_dir = bot_copy(tmp_path, "support-bot")  # the welcome-bot speaks only en
+    code, out, err = run("build", REPO / "examples" / "bilingual-alerts.yaml", "--into", bot_dir)
+    assert (code, err) == (0, "")
+    assert (f"{bot_dir}: note: the bot lists en only; users whose language is fr still get those texts (chosen by "
+            "user.language). Botpress Community allows one language per bot; with Pro, add them in the Admin.") in out.splitlines()
+    elements = (bot_dir / "content-elements" / "builtin_text.json").read_text(encoding="utf-8")
+    assert "Un agent va vous répondre." in elements
+
+
+def test_a_bot_language_the_spec_lacks_is_refused(tmp_path):
+    bot_dir = sample_bot(tmp_path, "support-bot", ["de"])
     before = snapshot(bot_dir)
     code, _, err = run("build", REPO / "examples" / "bilingual-alerts.yaml", "--into", bot_dir)
     assert code == 2
-    assert err == (f"{bot_dir / 'bot.config.json'}:1:1: languages: the bot speaks en but the spec also has fr (target.languages); "
-                   "add them to the bot in the Botpress Admin, or remove them from the spec\n")
+    assert err == (f"{bot_dir / 'bot.config.json'}:1:1: languages: the bot speaks de, which the spec does not have "
+                   "(target.languages: en, fr); add de to target.languages and give every text in it\n")
     assert snapshot(bot_dir) == before
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
+def test_line_separators_in_a_text_keep_the_bots_elements_valid_json(tmp_path, separator):
+    """S2: re-indenting an element with splitlines() broke the file at U+2028 and friends."""
+    spec = tmp_path / "sep.yaml"
+    spec.write_text((REPO / "examples" / "minimal-hitl.yaml").read_text(encoding="utf-8").replace(
+        'say: "An agent will be with you shortly."', f'say: "An agent\\u{ord(separator):04x}will be with you shortly."'), encoding="utf-8")
+    bot_dir = bot_copy(tmp_path, "support-bot")
+    assert run("build", spec, "--into", bot_dir)[0] == 0
+    elements = json.loads((bot_dir / "content-elements" / "builtin_text.json").read_text(encoding="utf-8"))
+    assert f"An agent{separator}will be with you shortly." in [e["formData"].get("text$en") for e in elements]

@@ -171,4 +171,6 @@ def test_last_node_conditions_and_waiting(runtime, tmp_path):
                                          user={"channel": "web", "target": "u1", "threadId": "1"},
                                          steps=[{"text": "hi"}, {"text": "again"}])["turns"]
     assert first["waiting"] == "main.flow.json#ask" and first["ended"] is False
-    assert second["visited"] == ["main.flow.json#came_from_start"] and second["ended"] is True
+    # The real state manager empties __stacktrace for every event (core/dialog/state-manager.js
+    # restore()), so after a wait `lastNode=` has nothing to look at and is false.
+    assert second["visited"] == ["main.flow.json#other"] and second["ended"] is True

@@ -80,6 +80,8 @@ def _server_commands(commands) -> None:
     sessions.add_argument("--json", action="store_true", help="print JSON instead of a table")
     doctor = commands.add_parser("doctor", help="check server, login, bot, module routes and version, in order")
     connection_flags(doctor)
+    doctor.add_argument("--module", choices=("hitl", "hitlnext"), default=None,
+                        help="HITL module whose routes to check (default: the spec's target.module, else hitl)")
     doctor.add_argument("--email", default=None, help="account e-mail when not logged in (default: BP_EMAIL)")
 
 
@@ -154,6 +156,8 @@ def _build(args, out: TextIO) -> int:
     spec = load_spec(args.spec, str(args.spec))
     destination = destination_for(spec.target.bot)
     plan, manifest, changes = install.plan_for(spec, destination)
+    for note in install.language_notes(spec, destination) if destination.into_bot else ():
+        print(f"{folder}: note: {note}", file=out)
     pending = [c for c in changes if c.status != "unchanged"]
     if args.dry_run or args.check:
         out.write(output.unified_diff(changes))
@@ -170,13 +174,13 @@ def _connect(args, *, need_bot: bool = True):
     from hitl_gen import live
     from hitl_gen.credentials import TokenCache
 
-    connection = live.resolve(args.url, getattr(args, "bot", None), args.spec, need_bot=need_bot)
+    connection = live.resolve(args.url, getattr(args, "bot", None), args.spec, need_bot=need_bot,
+                              module=getattr(args, "module", None))
     cache = TokenCache()
     return connection, cache, live.client_for(connection, cache)
 
 
 def _login(args, out: TextIO) -> int:
-    import getpass
     import os
 
     email = args.email or os.environ.get("BP_EMAIL")
@@ -184,11 +188,32 @@ def _login(args, out: TextIO) -> int:
         raise UsageError("hitl-gen: login: no e-mail; pass --email or set BP_EMAIL")
     connection, cache, client = _connect(args, need_bot=False)
     with client:
-        password = os.environ.get("BP_PASSWORD") or getpass.getpass(f"Password for {email} at {connection.url}: ")
+        password = os.environ.get("BP_PASSWORD") or _ask_password(f"Password for {email} at {connection.url}: ")
         token = client.login(email, password)
     cache.put(connection.url, token, email)
     print(f"logged in to {connection.url} as {email}; token cached in {cache.path}", file=out)
     return 0
+
+
+def _ask_password(prompt: str) -> str:
+    """The password typed at the terminal; without one (a script, CI), a usage error
+    instead of getpass's warning, echo or EOFError traceback."""
+    import getpass
+
+    no_terminal = UsageError("hitl-gen: login: no password: set BP_PASSWORD, or run `hitl-gen login` in a terminal to type it")
+    try:
+        interactive = sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):  # stdin closed or replaced
+        interactive = False
+    if not interactive:
+        raise no_terminal
+    try:
+        password = getpass.getpass(prompt)
+    except EOFError:
+        raise no_terminal from None
+    if not password:
+        raise UsageError("hitl-gen: login: empty password; type it at the prompt or set BP_PASSWORD")
+    return password
 
 
 def _who(args, *, session: bool = True) -> dict:

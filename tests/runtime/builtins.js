@@ -52,9 +52,14 @@ async function choiceInvalid(event, args) {
   event.state.temp[keys.invalid] = (event.state.temp[keys.invalid] || 0) + 1
 }
 
+// builtin/setVariable: an empty value, 'null' or none deletes the variable (real 12.22.1).
 async function setVariable(event, args) {
   const target = event.state[args.type] || (event.state[args.type] = {})
-  target[args.name] = args.value
+  if (args.value === 'null' || args.value === '' || typeof args.value === 'undefined') {
+    delete target[args.name]
+  } else {
+    target[args.name] = args.value
+  }
 }
 
 // builtin/removeContext: drop NLU contexts from the session.
@@ -74,7 +79,8 @@ async function sendEmail(event, args, ctx) {
     const params = { event, user: event.state.user, session: event.state.session, temp: event.state.temp, bot: event.state.bot }
     const textOf = async id => {
       const payloads = await ctx.bp.cms.renderElement('!' + id, params, event)
-      return _.get(payloads.find(p => p.type === 'text'), 'text', '')
+      // Like the real action: it drops "(missing translation) " and every "words: " (FACTS §12).
+      return _.get(payloads.find(p => p.type === 'text'), 'text', '').replace('(missing translation) ', '').replace(/([A-Z0-9_ -]+: )/gi, '')
     }
     const subject = await textOf(args.subjectElement)
     const text = await textOf(args.contentElement)

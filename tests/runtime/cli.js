@@ -100,6 +100,7 @@ async function conversation(request) {
       nlu: { intent: { name: step.intent || 'none', confidence: step.intent ? 0.9 : 0 }, language: state.user.language || ctx.defaultLanguage },
       state
     }
+    state.__stacktrace = []  // per event, as the real state manager restores it
     const logStart = ctx.logs.length
     const messageStart = ctx.messages.length
     await processEvent(ctx, event, turn)

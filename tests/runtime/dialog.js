@@ -106,6 +106,7 @@ async function walk(ctx, event, turn) {
   }
 
   const transitionTo = target => {
+    detectInfiniteLoop(state.__stacktrace)
     if (target === undefined || target === null || target === '') {
       state.context = {}
       turn.ended = true
@@ -120,6 +121,7 @@ async function walk(ctx, event, turn) {
       }
       context.currentFlow = back.flow
       context.currentNode = back.node
+      state.__stacktrace.push({ flow: back.flow, node: back.node })
       turn.visited.push(`${back.flow}#${back.node}<-`)
       return 'next'
     }
@@ -195,11 +197,22 @@ async function walk(ctx, event, turn) {
   throw new Error(`the dialog did not settle after ${MAX_STEPS} steps (a transition loop?)`)
 }
 
+// The real engine checks before every transition: a node entered 3 times in one event
+// is a loop; it throws, and on a real server the worker restarts (FACTS §12).
+function detectInfiniteLoop(stacktrace) {
+  const counts = _.countBy(stacktrace, x => `${x.flow} (${x.node})`)
+  const looping = Object.keys(counts).find(key => counts[key] >= 3)
+  if (looping) throw new InfiniteLoop(`Infinite loop detected. (${looping})`)
+}
+
+class InfiniteLoop extends Error {}
+
 async function processEvent(ctx, event, turn) {
   try {
     await walk(ctx, event, turn)
   } catch (err) {
-    turn.crash = err instanceof FlowNotFound ? `worker crashed: ${err.message}` : err.message
+    const fatal = err instanceof FlowNotFound || err instanceof InfiniteLoop
+    turn.crash = fatal ? `worker crashed: ${err.message}` : err.message
   }
 }
 

@@ -69,7 +69,10 @@ class HitlEmulator:
         self.next_session_id = first_session_id
         self.handoffs: list[dict] = []
         self.agents: list[dict] = []
-        self.transfer_message: str | None = "You are being transferred to an agent."
+        # hitlnext's config value: texts by language, sent in the bot's DEFAULT language
+        # whatever the user's (seen on a real 12.22.1); "" turns it off.
+        self.transfer_message: dict | str = {"en": "You are being transferred to an agent.", "fr": "Vous êtes transféré à un agent."}
+        self.default_language = "en"
         self.outbox: list[dict] = []  # messages the server itself sent to users
         self.webhooks: list[Request] = []
         self.email_api: list[Request] = []
@@ -348,7 +351,8 @@ class _Handler(BaseHTTPRequestHandler):
                        "userThreadId": body["userThreadId"], "userChannel": body["userChannel"], "status": "pending"}
             self.emulator.handoffs.append(handoff)
             if self.emulator.transfer_message:
-                self.emulator.outbox.append({"target": body["userId"], "threadId": body["userThreadId"], "text": self.emulator.transfer_message})
+                text = self.emulator.transfer_message[self.emulator.default_language]
+                self.emulator.outbox.append({"target": body["userId"], "threadId": body["userThreadId"], "text": text})
         self._send(request, 201, handoff)
 
     def agents(self, request: Request, bot: str):

@@ -10,7 +10,9 @@ from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from hitl_gen.botpress import layout, routes
+from hitl_gen.render.content import user_attributes
 from hitl_gen.render.jinja_env import render
+from hitl_gen.render.state import trigger_keys
 from hitl_gen.spec.model import AdminNotification, Email, Handoff, Spec, Webhook
 
 CATEGORY = "Human handoff (hitl-gen)"
@@ -109,19 +111,29 @@ def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFi
         title=f"Prepare the Call-API skills ({handoff.id})",
         description=("Puts the bot API's base URL and a short-lived bearer header (Botpress's server token) into temp.hitl_api, "
                      "the message values into temp.hitl_vars and the webhook requests into temp.hitl_webhooks, for the generated flow's Call-API skills."),
-        hidden=True), {**base, "webhooks": webhooks}))
+        hidden=True), {**base, "webhooks": webhooks, "userAttributes": user_attributes(*_element_texts(handoff))}))
     files.append(ActionFile(f"{prefix}/resume", "resume.js.j2", ActionMeta(
         title=f"Hand back to the bot ({handoff.id})",
         description=("Unpauses this conversation and tells the user the bot is back." if spec.target.module == "hitl"
                      else "Tells the user the bot is back (agents resolve HITL Next handoffs in their screen).")),
         {**base, "pauseScope": handoff.pause_scope, "say": dict(handoff.resume_say) if handoff.resume_say else None}))
     trigger = handoff.trigger
+    keys = trigger_keys(handoff)
     keywords = list(trigger.keywords) + [k for k in (trigger.button.keywords if trigger.button else ()) if k not in trigger.keywords]
     files.append(ActionFile(f"{prefix}/should_start", "should_start.js.j2", ActionMeta(
         title=f"Should the {handoff.id} handoff start?",
-        description="Sets temp.hitl_start to true when the message asks for a person (keywords, intent, or repeated misunderstandings), with the reason in temp.hitl_start_reason."),
-        {**base, "keywords": keywords, "intent": trigger.intent, "afterFailures": trigger.after_failures}))
+        description=(f"Sets temp.{keys.flag} to true when the message asks for a person (keywords, intent, or repeated "
+                     f"misunderstandings), with the reason in temp.{keys.reason}.")),
+        {**base, "keywords": keywords, "intent": trigger.intent, "afterFailures": trigger.after_failures, "keys": keys._asdict()}))
     return files
+
+
+def _element_texts(handoff: Handoff):
+    """The texts that become content elements, rendered by Mustache in the Studio's way."""
+    texts = [handoff.say, handoff.failure_say, handoff.no_agent_say, handoff.resume_say,
+             handoff.trigger.button.question if handoff.trigger.button else None]
+    texts += [text for a in handoff.alerts if isinstance(a, Email) and a.via == "skill" for text in (a.subject, a.body)]
+    return [text for text in texts if text]
 
 
 def _alert_config(alert) -> dict:

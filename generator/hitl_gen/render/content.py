@@ -16,13 +16,25 @@ CREATED_BY = "hitl-gen"
 
 
 def mustache_text(text: str) -> str:
-    """Spec placeholders become Botpress Mustache over values the prepare action puts
-    in temp.hitl_vars; triple braces so names like O'Brien are not HTML-escaped.
-    Validation guarantees the spec text holds no other `{{...}}`."""
-    def replace(match: re.Match) -> str:
-        name = match.group(1)
-        return "{{{" + (name if name.startswith("user.") else f"temp.hitl_vars.{name}") + "}}}"
-    return PLACEHOLDER.sub(replace, text)
+    """Spec placeholders become Botpress Mustache over the values the prepare action
+    puts in temp.hitl_vars, `{{user.x}}` included: user attributes are read from there,
+    made inert, never from `user` itself, which a chat user may have filled with `{{`.
+    Triple braces so names like O'Brien are not HTML-escaped. Validation guarantees the
+    spec text holds no other `{{...}}`."""
+    return PLACEHOLDER.sub(lambda match: "{{{temp.hitl_vars." + match.group(1) + "}}}", text)
+
+
+def user_attributes(*texts: Text) -> list[str]:
+    """The user attributes the texts' `{{user.<attribute>}}` placeholders read."""
+    names = {m.group(1)[len("user."):] for text in texts for value in text.values()
+             for m in PLACEHOLDER.finditer(value) if m.group(1).startswith("user.")}
+    return sorted(names)
+
+
+def keep_labels(text: Text) -> Text:
+    """Botpress's send_email deletes every "words: " from what it sends (FACTS §12):
+    a no-break space after the colon looks the same and is not matched."""
+    return {lang: value.replace(": ", ":\u00a0") for lang, value in text.items()}
 
 
 def text_element(element_id: str, text: Text) -> dict:
@@ -104,4 +116,6 @@ def _split_array(text: str) -> tuple[str, list[tuple[str, str, object]], str]:
 
 
 def _indent(block: str) -> str:
-    return "\n".join("  " + line for line in block.splitlines())
+    # split("\n"), not splitlines(): json.dumps keeps U+2028, U+0085... raw inside
+    # strings, and splitting there would break the bot's JSON file.
+    return "\n".join("  " + line for line in block.split("\n"))

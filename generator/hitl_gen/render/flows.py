@@ -1,9 +1,14 @@
 """One handoff flow per handoff, wired from skills and actions (FACTS §3-§4):
 
-    entry → [button] → prepare (full name, token, code-only alerts)
-          → webhook/e-mail skills → pause (hitl) | agents check + handoff (hitlnext)
-          → handed_over (say, wait) → resume (unpause) → back (say) → #
+    entry (clears the trigger flag) → [button] → prepare (full name, message values,
+          code-only alerts) → webhook/e-mail skills
+          → token → pause (hitl) | token → agents check → token → handoff (hitlnext)
+          → handed_over (say, wait) → token → unpause → back (say) → #
     failures → failed (say) → #      no agent online → no_agent (say) → #
+
+A "token" node puts the server token into temp for the one Call-API skill after it;
+every node that skill leads to deletes it first (FACTS §12: nothing a template can
+read may hold it longer than the call).
 """
 
 from __future__ import annotations
@@ -16,12 +21,25 @@ from hitl_gen.botpress import routes
 from hitl_gen.render import content
 from hitl_gen.render.ids import IdAllocator
 from hitl_gen.render.skills import SkillCall, choice_skill, single_node_skill
+from hitl_gen.render.state import API, trigger_keys
 from hitl_gen.spec.model import Email, Handoff, Spec, Webhook
 
 BUTTON_VALUE = "agent"
 JSON_HEADERS = {"Content-Type": "application/json"}
 AUTH_HEADERS = {"Authorization": "{{{temp.hitl_api.authorization}}}", **JSON_HEADERS}
 COLUMN, ROW = 260, 170
+
+
+def _instruction(action: str, args: dict) -> str:
+    return f"{action} {json.dumps(args, ensure_ascii=False, separators=(',', ':'))}"
+
+
+def _forget(name: str) -> str:
+    """Botpress's own setVariable deletes a temp value when given an empty one."""
+    return _instruction("builtin/setVariable", {"type": "temp", "name": name, "value": ""})
+
+
+FORGET_TOKEN = _forget(API)
 
 
 class HandoffFlow(NamedTuple):
@@ -49,7 +67,12 @@ class _Builder:
         self.positions[name] = (100 + column * COLUMN, 100 + row * ROW)
 
     def action(self, name: str, args: dict | None = None) -> str:
-        return f"{self.spec.target.namespace}/{name} {json.dumps(args or {}, ensure_ascii=False, separators=(',', ':'))}"
+        return _instruction(f"{self.spec.target.namespace}/{name}", args or {})
+
+    def token(self, name: str, skill: str, column: int, row: int = 0) -> None:
+        """A node that hands the server token to the Call-API skill `skill` only."""
+        self.standard(name, [self.action(f"{self.handoff.id}/prepare_call_api", {"token": True})], [("true", skill)])
+        self.place(name, column, row)
 
     def standard(self, name: str, on_enter: list[str], next_: list[tuple[str, str]], *, wait: bool = False) -> None:
         self.nodes.append({"id": self.ids.node(self.key(name)), "name": name, "type": "standard", "onEnter": on_enter,
@@ -88,7 +111,8 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
         elif isinstance(alert, Email) and alert.via == "skill":
             subject = ids.element("builtin_text", b.key(f"email{index}/subject"))
             body = ids.element("builtin_text", b.key(f"email{index}/body"))
-            b.elements["builtin_text"] += [content.text_element(subject, alert.subject), content.text_element(body, alert.body)]
+            b.elements["builtin_text"] += [content.text_element(subject, content.keep_labels(alert.subject)),
+                                           content.text_element(body, content.keep_labels(alert.body))]
             data = {"fromAddress": alert.sender, "toAddress": ", ".join(alert.to), "ccAddress": ", ".join(alert.cc),
                     "bccAddress": "", "subjectElement": subject, "contentElement": body}
             call = b.skill(single_node_skill("SendEmail", ids.skill_suffix(b.key(f"email{index}")),
@@ -107,7 +131,9 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
         call = b.skill(choice_skill(ids.skill_suffix(b.key("button")), ids.random_id(b.key("button")), content_id,
                                     {BUTTON_VALUE: keywords}, [ids.skill_node(b.key(f"button/{n}")) for n in range(4)], ids.node(b.key("button"))))
         first = call.name
-    b.standard("entry", [], [("true", first)])
+    # A flow's ends (#) return to the caller in the same turn, where the condition that
+    # started the handoff is checked again (FACTS §12): clear it on the way in.
+    b.standard("entry", [_forget(trigger_keys(handoff).flag)], [("true", first)])
     b.place("entry", column)
     if handoff.trigger.button:
         column += 1
@@ -118,7 +144,7 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
     prepare.append(b.action(f"{prefix}/prepare_call_api"))
     if code_alerts:
         prepare.append(b.action(f"{prefix}/alert_agents", {"kinds": ",".join(code_alerts)}))
-    hand_over = "pause" if hitl else ("check_agents" if handoff.check_agents else "handoff")
+    hand_over = "pause_token" if hitl else ("agents_token" if handoff.check_agents else "handoff_token")
     steps = [call.name for call in chain] + [hand_over]
     b.standard("prepare", prepare, [("true", steps[0])])
     column += 1
@@ -131,9 +157,11 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
     base = "{{{temp.hitl_api.baseURL}}}"
     if hitl:
         column += 1
+        b.token("pause_token", "pause", column)
         thread = "?threadId={{{event.threadId}}}" if handoff.pause_scope == "conversation" else ""
         user_route = routes.fill(routes.HITL_USER_ACTION, channel="{{{event.channel}}}", user="{{{event.target}}}")
         pause = b.call_api("pause", "pause", "post", base + routes.fill(user_route, action="pause") + thread, "", AUTH_HEADERS, "hitl_pause")
+        column += 1
         b.link(pause, {"success": "handed_over", "failure": "failed"})
         b.place("pause", column)
         resume_call = b.call_api("unpause", "unpause", "post", base + routes.fill(user_route, action="unpause") + thread, "",
@@ -141,15 +169,18 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
     else:
         if handoff.check_agents:
             column += 1
+            b.token("agents_token", "check_agents", column)
+            column += 1
             agents = b.call_api("check_agents", "agents", "get", base + routes.HITLNEXT_AGENTS, "", AUTH_HEADERS, "hitl_agents")
             b.link(agents, {"success": "agent_online", "failure": "failed"})
             b.place("check_agents", column)
             online = "Array.isArray(temp.hitl_agents.body) && temp.hitl_agents.body.some(agent => agent.online)"
-            b.standard("agent_online", [], [(online, "handoff"), ("true", "no_agent")])
+            b.standard("agent_online", [FORGET_TOKEN], [(online, "handoff_token"), ("true", "no_agent")])
             b.place("agent_online", column, 1)
             b.standard("no_agent", [b.say("no_agent", handoff.no_agent_say)], [("true", "#")])
             b.place("no_agent", column + 1, 2)
-            column += 1
+        column += 1
+        b.token("handoff_token", "handoff", column)
         body = '{"userId":"{{{event.target}}}","userThreadId":"{{{event.threadId}}}","userChannel":"{{{event.channel}}}"}'
         handoff_call = b.call_api("handoff", "handoff", "post", base + routes.HITLNEXT_HANDOFFS, body, AUTH_HEADERS, "hitl_handoff")
         column += 1
@@ -158,20 +189,24 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
         resume_call = None
 
     column += 1
-    # hitlnext sends its own transferMessage (config/hitlnext.json) when the handoff is created.
-    b.standard("handed_over", [b.say("say", handoff.say)] if hitl else [], [("true", "resume")], wait=True)
+    # Said by the flow in the user's language, for hitlnext too: its own transferMessage
+    # would go out in the bot's default language (config/hitlnext.json leaves it empty).
+    b.standard("handed_over", [FORGET_TOKEN, b.say("say", handoff.say)], [("true", "resume")], wait=True)
     b.place("handed_over", column)
-    b.standard("failed", [b.say("failed", handoff.failure_say)], [("true", "#")])
+    b.standard("failed", [FORGET_TOKEN, b.say("failed", handoff.failure_say)], [("true", "#")])
     b.place("failed", column, 1)
     column += 1
-    b.standard("resume", [b.action(f"{prefix}/prepare_call_api")], [("true", resume_call.name if resume_call else "back")])
-    b.place("resume", column)
     if resume_call:
+        b.token("resume", resume_call.name, column)
         column += 1
         b.link(resume_call, {"success": "back", "failure": "back"})
         b.place(resume_call.name, column)
+    else:
+        b.standard("resume", [b.action(f"{prefix}/prepare_call_api")], [("true", "back")])
+        b.place("resume", column)
     column += 1
-    b.standard("back", [b.say("resume", handoff.resume_say)] if handoff.resume_say else [], [("true", "#")])
+    back = [FORGET_TOKEN] + ([b.say("resume", handoff.resume_say)] if handoff.resume_say else [])
+    b.standard("back", back, [("true", "#")])
     b.place("back", column)
 
     flow = {"version": "0.0.1", "catchAll": {"next": []}, "startNode": "entry",

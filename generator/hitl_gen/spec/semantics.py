@@ -41,19 +41,8 @@ def semantic_problems(doc: LocatedDocument) -> list[Problem]:
             problems += _text_problems(doc, text_path, text, languages, agent_facing)
         problems += _full_name_problems(doc, path, handoff)
         problems += _email_problems(doc, path, handoff)
-    problems += _transfer_message_problems(doc, data)
     problems += _secret_problems(doc, (), data)
     return problems
-
-
-def _transfer_message_problems(doc: LocatedDocument, data: dict) -> list[Problem]:
-    """HITL Next sends one transferMessage per bot, so hitlnext handoffs share `say`."""
-    if data["target"]["module"] != "hitlnext":
-        return []
-    first = data["handoffs"][0]["say"]
-    return [doc.problem(("handoffs", i, "say"), "HITL Next sends one transfer message per bot (config/hitlnext.json); "
-                        "give every handoff the same 'say' as handoffs[0]")
-            for i, handoff in enumerate(data["handoffs"]) if handoff["say"] != first]
 
 
 def _target_problems(doc: LocatedDocument, target: dict) -> Iterator[Problem]:

@@ -303,8 +303,9 @@ const handOver = async () => {
   temp.hitl_alert_errors = alertFailures
   temp.hitl_alert_failed = alertFailures.length > 0
 
-  // On success HITL Next itself sends its transferMessage (config/hitlnext.json).
-  const message = handedOver ? null : (temp.hitl_no_agent ? CONFIG.noAgentSay : CONFIG.failureSay)
+  // Said here, in the user's language: HITL Next's own transferMessage would go out in
+  // the bot's default language, so config/hitlnext.json leaves it empty (FACTS §7).
+  const message = handedOver ? CONFIG.say : (temp.hitl_no_agent ? CONFIG.noAgentSay : CONFIG.failureSay)
   try {
     if (message) await tellUser(message, vars)
   } catch (err) {

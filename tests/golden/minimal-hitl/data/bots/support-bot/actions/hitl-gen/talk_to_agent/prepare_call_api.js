@@ -20,7 +20,8 @@ const CONFIG = {
     "handoffs": "/mod/hitlnext/handoffs",
     "agents": "/mod/hitlnext/agents"
   },
-  "webhooks": []
+  "webhooks": [],
+  "userAttributes": []
 }
 
 const log = bp.logger.forBot(event.botId)
@@ -125,14 +126,19 @@ function webhookBody(alert, vars) {
   return { text, user: { id: vars.user_id, name: vars.full_name }, channel: vars.channel, threadId: vars.thread_id, botId: vars.bot_id, link: vars.hitl_url }
 }
 
-// The Call-API skill cannot get a server token itself (FACTS §8). This puts the
-// bot's API base URL and a short-lived bearer header into temp just before the
-// skills run, plus the message values and webhook requests the skills send.
+// The Call-API skill cannot get a server token itself (FACTS §8). With {"token": true}
+// this puts the bot API's base URL and a short-lived bearer header into temp.hitl_api
+// for the ONE skill that follows; the node after that skill deletes it again, so no
+// template rendered later can read it. Without it: the message values the content
+// elements show, and the webhook requests the skills send.
 const run = async () => {
-  const api = await bp.http.getAxiosConfigForBot(event.botId, { localUrl: true })
-  temp.hitl_api = { baseURL: api.baseURL, authorization: api.headers.Authorization }
+  temp.hitl_vars = mustacheVars()
+  if (args && args.token) {
+    const api = await bp.http.getAxiosConfigForBot(event.botId, { localUrl: true })
+    temp.hitl_api = { baseURL: api.baseURL, authorization: api.headers.Authorization }
+    return
+  }
   const vars = messageVars()
-  temp.hitl_vars = vars
   const webhooks = {}
   CONFIG.webhooks.forEach(alert => {
     let url = ''
@@ -146,6 +152,27 @@ const run = async () => {
     webhooks[alert.key] = { url, body: JSON.stringify(webhookBody(alert, vars)).replace(/\{\{/g, '{\\u007b') }
   })
   temp.hitl_webhooks = webhooks
+}
+
+// Content elements are rendered by Mustache again while `{{` remains (FACTS §12), so a
+// value that a user typed (a message, an attribute) must never bring one: every brace
+// is fenced with zero-width spaces. send_email also deletes every "words: " from its
+// text; a no-break space after the colon looks the same and survives.
+function inert(value) {
+  return String(value == null ? '' : value).replace(/\{/g, '\u200b{\u200b').replace(/: /g, ':\u00a0')
+}
+
+function mustacheVars() {
+  const vars = messageVars()
+  const safe = {}
+  Object.keys(vars).forEach(name => { safe[name] = inert(vars[name]) })
+  safe.user = {}
+  CONFIG.userAttributes.forEach(path => {
+    const keys = path.split('.')
+    const parent = keys.slice(0, -1).reduce((node, key) => (node[key] = node[key] || {}), safe.user)
+    parent[keys[keys.length - 1]] = inert(lookup(user, path))
+  })
+  return safe
 }
 
 return run().catch(err => log.warn(`hitl-gen: preparing the API call failed: ${err && err.message}`))
