@@ -126,7 +126,8 @@ def test_the_standalone_pause_and_unpause_actions(runtime, emulator, tmp_path):
 FAULTS = {
     "401": (lambda em: em.fault("user_action", 401), "refused (401)", "check the bot id"),
     "404": (lambda em: em.remove_module(BOT, "hitl"), "got 404", "enable the hitl module"),
-    "500": (lambda em: em.sessions.clear(), "failed (500)", "no HITL session yet"),
+    # A real 12.22.1 crashes its worker (no answer) when the user has no session; a 500 is made on purpose.
+    "500": (lambda em: em.fault("user_action", 500), "failed (500)", "no HITL session yet"),
     "timeout": (lambda em: em.fault("user_action", "hang", seconds=6), "no answer within 1500 ms", "raise target.http_timeout_ms"),
     "reset": (lambda em: em.fault("user_action", "reset"), "could not connect", "check the address"),
 }
@@ -297,7 +298,8 @@ def test_two_handoffs_keep_their_own_trigger_state(runtime, tmp_path):
         state = runtime.run_action(action(out, BOT, f"hitl-gen/{name}/should_start"), event)["state"]
     temp, session = state["temp"], state["session"]
     assert (temp["hitl_start_sales"], temp["hitl_start_billing"]) == (False, True)
-    assert session == {"hitl_misunderstood_sales": 1, "hitl_misunderstood_billing": 1}
+    # one message, counted once by sales; billing starts, which begins its count anew
+    assert session == {"hitl_misunderstood_sales": 1, "hitl_misunderstood_billing": 0}
 
 
 def test_a_description_cannot_close_or_forge_the_jsdoc_block(runtime, tmp_path):

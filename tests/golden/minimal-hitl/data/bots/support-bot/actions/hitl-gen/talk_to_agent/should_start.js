@@ -109,8 +109,11 @@ const run = async () => {
     reason = 'intent'
   } else if (CONFIG.afterFailures && session[keys.counter] >= CONFIG.afterFailures) {
     reason = 'misunderstood'
-    session[keys.counter] = 0
   }
+  // A handoff that starts begins a new count: the messages before it must not start it
+  // again right after the agent hands back (seen on a real 12.22.1, where every message
+  // is intent `none` without an NLU server).
+  if (reason) session[keys.counter] = 0
   temp[keys.flag] = reason !== ''
   temp[keys.reason] = reason
 }
