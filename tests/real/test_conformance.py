@@ -44,11 +44,13 @@ class Installed:
     language: str  # the single language the Community bot lists
 
 
-def install(botpress, sinks, tmp_path, example: str, bot: str) -> Installed:
-    """The example under another bot id, installed as INSTALL.md says into a fresh bot
-    that lists one language (Community edition), then reloaded."""
+def install(botpress, sinks, tmp_path, example: str, bot: str, edit=None) -> Installed:
+    """The example under another bot id (and `edit`ed), installed as INSTALL.md says into
+    a fresh bot that lists one language (Community edition), then reloaded."""
     raw = yaml.safe_load((REPO / "examples" / f"{example}.yaml").read_text(encoding="utf-8"))
     raw["target"]["bot"] = bot
+    if edit:
+        edit(raw)
     spec_path = tmp_path / f"{example}.yaml"
     spec_path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     spec = load_spec(spec_path, str(spec_path))
@@ -229,6 +231,22 @@ def test_a_user_cannot_read_the_server_token(botpress, sinks, cli, tmp_path, pay
     seen = json.dumps([sales, billing, mail.subject, mail.text, [h.body for h in watch.webhooks(settle=0.5)]], ensure_ascii=False)
     seen += botpress.log_since(watch.mark)
     assert not JWT.search(seen) and "Bearer" not in seen
+    watch.assert_clean()
+
+
+# ---- S2: line separators in a text ----------------------------------------------
+
+def test_a_text_with_line_separators_keeps_the_bots_elements_loading(botpress, sinks, tmp_path):
+    """U+2028/U+2029/U+0085 once split the re-indented builtin_text.json: none of the
+    bot's text elements loaded. Here the welcome bot's own greeting and ours both work."""
+    told = "An agent\u2028will be with you\u2029shortly."
+    bot = install(botpress, sinks, tmp_path, "two-handoffs", "separators",
+                  edit=lambda raw: raw["handoffs"][0].update(say=told))
+    json.loads((bot.bot_dir / "content-elements" / "builtin_text.json").read_text(encoding="utf-8"))
+    watch = Watch(botpress, sinks)
+    assert texts(botpress.converse(bot.bot, "sep", "buy")) == [told]
+    greeting = botpress.http.get(f"/api/v1/studio/{bot.bot}/cms/element/builtin_text-lbs0Re", headers=botpress.admin_headers())
+    assert greeting.status_code == 200 and "Welcome Bot" in greeting.text
     watch.assert_clean()
 
 

@@ -248,3 +248,15 @@ class RealBotpress:
 
     def restarts(self, mark: int = 0) -> int:
         return self.log_since(mark).count(BANNER)
+
+
+if __name__ == "__main__":
+    # The README's test command runs this first, so a missing Node 12 or archive is said
+    # once, plainly, before the suite starts (the fixture would do the same, lazily).
+    import sys
+
+    try:
+        print(f"Node {NODE_VERSION}: {node12()}")
+        print(f"Botpress 12.22.1: {unpacked('12.22.1')}")
+    except RealServerUnavailable as missing:
+        sys.exit(f"real server unavailable: {missing}")

@@ -109,8 +109,10 @@ def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFi
     webhooks = [{**_alert_config(a), "key": f"w{i}"} for i, a in enumerate(handoff.alerts) if isinstance(a, Webhook)]
     files.append(ActionFile(f"{prefix}/prepare_call_api", "prepare_call_api.js.j2", ActionMeta(
         title=f"Prepare the Call-API skills ({handoff.id})",
-        description=("Puts the bot API's base URL and a short-lived bearer header (Botpress's server token) into temp.hitl_api, "
-                     "the message values into temp.hitl_vars and the webhook requests into temp.hitl_webhooks, for the generated flow's Call-API skills."),
+        description=("For the generated flow's Call-API skills: puts the message values (made safe for Mustache) into temp.hitl_vars "
+                     "and the webhook requests into temp.hitl_webhooks; with token=true, the bot API's base URL and a short-lived "
+                     "bearer header (Botpress's server token) into temp.hitl_api, for the one skill that follows."),
+        params=(Param("token", "boolean", "Also hand the server token to the next Call-API skill (the node after it deletes it)"),),
         hidden=True), {**base, "webhooks": webhooks, "userAttributes": user_attributes(*_element_texts(handoff))}))
     files.append(ActionFile(f"{prefix}/resume", "resume.js.j2", ActionMeta(
         title=f"Hand back to the bot ({handoff.id})",
