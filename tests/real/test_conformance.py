@@ -193,6 +193,18 @@ def test_each_keyword_reaches_its_own_handoff_and_labels_survive_send_email(botp
     watch.assert_clean(allowed=["Request timed out"])
 
 
+def test_send_email_keeps_the_labels_of_the_text(botpress, sinks, tmp_path):
+    """B4 alone (the billing handoff only): Botpress's send_email deletes every "words: "
+    from what it renders; "Billing: kim" once arrived as "kim"."""
+    bot = install(botpress, sinks, tmp_path, "two-handoffs", "labels", edit=lambda raw: raw["handoffs"].pop(0))
+    watch = Watch(botpress, sinks)
+    assert texts(botpress.converse(bot.bot, "kim", "refund please")) == ["A billing agent will answer you, kim."]
+    [mail] = watch.mails_(1)
+    assert mail.subject.replace("\u00a0", " ") == "Billing: kim"
+    assert mail.text.strip().replace("\u00a0", " ") == "Billing: kim wrote: refund please"
+    watch.assert_clean()
+
+
 def test_misunderstood_messages_count_once_per_handoff(botpress, sinks, tmp_path):
     """B3: after_failures 3 on billing: the third message the bot does not understand
     (with no NLU server every message is intent `none`) starts billing, not sales; with
