@@ -158,11 +158,19 @@ def test_retries_back_off_and_give_up(httpx_mock):
     assert "cannot reach http://bp.test:3000 (ConnectError)" in str(caught.value)
 
 
-def test_a_timeout_is_a_connection_problem(client, httpx_mock):
-    for _ in range(3):
-        httpx_mock.add_exception(httpx.ReadTimeout("slow"))
-    with pytest.raises(ConnectionProblem):
+def test_a_pause_that_times_out_is_not_retried_and_may_have_happened(client, httpx_mock):
+    httpx_mock.add_exception(httpx.ReadTimeout("slow"))
+    with pytest.raises(ConnectionProblem, match="may still have happened"):
         client.set_paused("support-bot", True, session=1)
+    assert len(httpx_mock.get_requests()) == 1
+
+
+def test_a_read_that_cannot_connect_is_retried_then_a_connection_problem(client, httpx_mock):
+    for _ in range(3):
+        httpx_mock.add_exception(httpx.ConnectError("refused"))
+    with pytest.raises(ConnectionProblem, match="cannot reach"):
+        client.sessions("support-bot")
+    assert len(httpx_mock.get_requests()) == 3
 
 
 def test_every_call_has_a_timeout():

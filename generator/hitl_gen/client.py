@@ -178,6 +178,19 @@ class BotpressClient:
             try:
                 response = self.http.request(method, self.url + path, headers=headers, **kwargs)
             except httpx.TransportError as err:
+                # A pause that reached the server and got no answer is not retried: on
+                # 12.22.1 that is the hitl module crashing its worker (no session for the
+                # user or thread), and every retry would crash it again (the server stops
+                # for good after a few restarts). Reads, and calls that never connected, are.
+                reached = not isinstance(err, (httpx.ConnectError, httpx.ConnectTimeout))
+                if reached and method != "GET" and isinstance(err, httpx.TimeoutException):
+                    raise ConnectionProblem(f"{self.url}: {what}: {method} {path} got no answer in time; it may still have "
+                                            "happened: check with `hitl-gen status` or `hitl-gen sessions`") from None
+                if reached and method != "GET":
+                    raise ServerError(f"{self.url}: {what}: {method} {path} got no answer: the server dropped the "
+                                      "connection. Botpress 12.22.1's hitl module crashes its worker when the user has no HITL "
+                                      "session yet (one is created at the user's first message) or the thread is unknown; check "
+                                      "the ids with `hitl-gen sessions`, and the server log") from None
                 if idempotent and attempt < self.retries:
                     attempt += 1
                     self.sleep(self.backoff * 2 ** (attempt - 1))

@@ -165,9 +165,23 @@ class RealBotpress:
             self.pid = None
 
     def _register_admin(self) -> None:
-        answer = self.http.post("/api/v1/auth/register/basic/default", json={"email": self.email, "password": self.password})
-        answer.raise_for_status()
-        self._token = answer.json()["payload"]["jwt"]
+        """Under load the first worker sometimes dies at start-up (it reads its config
+        before the master wrote it) and the master restarts it: keep trying for a while."""
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = self.http.post("/api/v1/auth/register/basic/default", json={"email": self.email, "password": self.password})
+                if answer.status_code == 200:
+                    self._token = answer.json()["payload"]["jwt"]
+                    return
+                if answer.status_code == 403:  # registered just before a restart
+                    self.token()
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RealServerUnavailable(f"Botpress {self.version} never let the first admin register; log:\n{self.log_tail()}")
+            time.sleep(0.5)
 
     # ---- admin ----------------------------------------------------------
     def token(self) -> str:
