@@ -183,10 +183,10 @@ class BotpressClient:
                 # user or thread), and every retry would crash it again (the server stops
                 # for good after a few restarts). Reads, and calls that never connected, are.
                 reached = not isinstance(err, (httpx.ConnectError, httpx.ConnectTimeout))
-                if reached and method != "GET" and isinstance(err, httpx.TimeoutException):
-                    raise ConnectionProblem(f"{self.url}: {what}: {method} {path} got no answer in time; it may still have "
-                                            "happened: check with `hitl-gen status` or `hitl-gen sessions`") from None
                 if reached and method != "GET":
+                    if isinstance(err, httpx.TimeoutException):
+                        raise ConnectionProblem(f"{self.url}: {what}: {method} {path} got no answer in time; it may still "
+                                                "have happened: check with `hitl-gen status` or `hitl-gen sessions`") from None
                     raise ServerError(f"{self.url}: {what}: {method} {path} got no answer: the server dropped the "
                                       "connection. Botpress 12.22.1's hitl module crashes its worker when the user has no HITL "
                                       "session yet (one is created at the user's first message) or the thread is unknown; check "

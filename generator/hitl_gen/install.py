@@ -94,32 +94,32 @@ def unchanged_since_last_build(spec_path: Path, folder: Path, destination_for) -
     return same and manifest.still_on_disk(destination.locate)
 
 
+def _bot_languages(destination: Destination) -> list[str] | None:
+    """The languages bot.config.json lists (its default one when it lists none); None
+    when the file cannot be read, which the bot folder check reports on its own."""
+    try:
+        config = json.loads((destination.bot_dir / "bot.config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return config.get("languages") or [config.get("defaultLanguage", "en")]
+
+
 def check_bot_languages(spec: Spec, destination: Destination) -> None:
     """Content elements are written in the spec's languages: a bot language the spec
     lacks would show its users "missing translation". The reverse is fine, and usual:
     Botpress Community allows one language per bot, and texts follow user.language."""
-    config_file = destination.bot_dir / "bot.config.json"
-    try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    bot_languages = config.get("languages") or [config.get("defaultLanguage", "en")]
-    missing = [lang for lang in bot_languages if lang not in spec.target.languages]
+    missing = [lang for lang in _bot_languages(destination) or () if lang not in spec.target.languages]
     if missing:
-        raise UsageError(f"{config_file}:1:1: languages: the bot speaks {', '.join(missing)}, which the spec does not have "
-                         f"(target.languages: {', '.join(spec.target.languages)}); add {', '.join(missing)} to target.languages "
-                         "and give every text in it")
+        raise UsageError(f"{destination.bot_dir / 'bot.config.json'}:1:1: languages: the bot speaks {', '.join(missing)}, "
+                         f"which the spec does not have (target.languages: {', '.join(spec.target.languages)}); "
+                         f"add {', '.join(missing)} to target.languages and give every text in it")
 
 
 def language_notes(spec: Spec, destination: Destination) -> list[str]:
     """What a user should know before installing a multilingual spec into a bot that
     lists fewer languages (the Community edition's one)."""
-    try:
-        config = json.loads((destination.bot_dir / "bot.config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    bot_languages = config.get("languages") or [config.get("defaultLanguage", "en")]
-    extra = [lang for lang in spec.target.languages if lang not in bot_languages]
+    bot_languages = _bot_languages(destination)
+    extra = [lang for lang in spec.target.languages if bot_languages is not None and lang not in bot_languages]
     if not extra:
         return []
     return [f"the bot lists {', '.join(bot_languages)} only; users whose language is {', '.join(extra)} still get those texts "

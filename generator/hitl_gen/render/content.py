@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import NamedTuple
 
 from hitl_gen.spec.model import Text

@@ -13,30 +13,26 @@ read may hold it longer than the call).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from hitl_gen.botpress import routes
 from hitl_gen.render import content
 from hitl_gen.render.ids import IdAllocator
-from hitl_gen.render.skills import SkillCall, choice_skill, single_node_skill
+from hitl_gen.render.skills import SkillCall, choice_skill, instruction, single_node_skill
 from hitl_gen.render.state import API, trigger_keys
 from hitl_gen.spec.model import Email, Handoff, Spec, Webhook
 
 BUTTON_VALUE = "agent"
 JSON_HEADERS = {"Content-Type": "application/json"}
-AUTH_HEADERS = {"Authorization": "{{{temp.hitl_api.authorization}}}", **JSON_HEADERS}
+AUTH_HEADERS = {"Authorization": "{{{temp." + API + ".authorization}}}", **JSON_HEADERS}
+API_BASE = "{{{temp." + API + ".baseURL}}}"
 COLUMN, ROW = 260, 170
-
-
-def _instruction(action: str, args: dict) -> str:
-    return f"{action} {json.dumps(args, ensure_ascii=False, separators=(',', ':'))}"
 
 
 def _forget(name: str) -> str:
     """Botpress's own setVariable deletes a temp value when given an empty one."""
-    return _instruction("builtin/setVariable", {"type": "temp", "name": name, "value": ""})
+    return instruction("builtin/setVariable", {"type": "temp", "name": name, "value": ""})
 
 
 FORGET_TOKEN = _forget(API)
@@ -67,7 +63,7 @@ class _Builder:
         self.positions[name] = (100 + column * COLUMN, 100 + row * ROW)
 
     def action(self, name: str, args: dict | None = None) -> str:
-        return _instruction(f"{self.spec.target.namespace}/{name}", args or {})
+        return instruction(f"{self.spec.target.namespace}/{name}", args or {})
 
     def token(self, name: str, skill: str, column: int, row: int = 0) -> None:
         """A node that hands the server token to the Call-API skill `skill` only."""
@@ -154,7 +150,7 @@ def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
         b.link(call, {"success": following, "failure": following})
         b.place(call.name, column)
 
-    base = "{{{temp.hitl_api.baseURL}}}"
+    base = API_BASE
     if hitl:
         column += 1
         b.token("pause_token", "pause", column)

@@ -35,7 +35,8 @@ class SkillCall(NamedTuple):
                 "onEnter": None, "onReceive": None}
 
 
-def _instruction(action: str, args: dict) -> str:
+def instruction(action: str, args: dict) -> str:
+    """A flow instruction: the action's name and its arguments as compact JSON."""
     return f"{action} {json.dumps(args, ensure_ascii=False, separators=(',', ':'))}"
 
 
@@ -48,7 +49,7 @@ def single_node_skill(skill: str, suffix: str, entry_id: str, skill_data: dict, 
     node gets a readable `node_name` ("pause" rather than CallAPI-1a2b3c)."""
     spec = definition(skill)
     args = {key: skill_data[key] for key in spec["args"]}
-    entry = {"name": "entry", "onEnter": [_instruction(spec["action"], args)], "next": [{"condition": "true", "node": "#"}], "id": entry_id}
+    entry = {"name": "entry", "onEnter": [instruction(spec["action"], args)], "next": [{"condition": "true", "node": "#"}], "id": entry_id}
     exits = tuple((t["exit"], t["caption"], t["condition"]) for t in spec["transitions"])
     return SkillCall(node_name, skill, f"skills/{skill}-{suffix}.flow.json", node_id, _sub_flow(skill_data, [entry]), exits)
 
@@ -62,10 +63,10 @@ def choice_skill(suffix: str, random_id: str, content_id: str, choices: dict[str
     say = f"say #!{content_id} " + json.dumps({"skill": "choice"}, separators=(",", ":"))
     nodes = [
         {"name": "entry", "onEnter": [say], "next": [{"condition": "true", "node": "parse"}], "id": node_ids[0]},
-        {"name": "parse", "onReceive": [_instruction(spec["parse_action"], data)],
+        {"name": "parse", "onReceive": [instruction(spec["parse_action"], data)],
          "next": [{"condition": spec["valid_condition"].format(**fmt), "node": "#"}, {"condition": "true", "node": "invalid"}],
          "triggers": [{"conditions": [{"id": "always"}]}], "onEnter": [], "id": node_ids[1]},
-        {"name": "invalid", "onEnter": [_instruction(spec["invalid_action"], {"randomId": random_id})],
+        {"name": "invalid", "onEnter": [instruction(spec["invalid_action"], {"randomId": random_id})],
          "next": [{"condition": spec["retries_condition"].format(**fmt), "node": "#"}, {"condition": "true", "node": "sorry"}],
          "id": node_ids[2]},
         {"name": "sorry", "onEnter": [], "next": [{"condition": "true", "node": "parse"}], "id": node_ids[3]},

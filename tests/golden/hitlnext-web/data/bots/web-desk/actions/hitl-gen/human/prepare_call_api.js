@@ -145,13 +145,13 @@ function webhookBody(alert, vars) {
 // template rendered later can read it. Without it: the message values the content
 // elements show, and the webhook requests the skills send.
 const run = async () => {
-  temp.hitl_vars = mustacheVars()
+  const vars = messageVars()
+  temp.hitl_vars = mustacheVars(vars)
   if (args && args.token) {
     const api = await bp.http.getAxiosConfigForBot(event.botId, { localUrl: true })
     temp.hitl_api = { baseURL: api.baseURL, authorization: api.headers.Authorization }
     return
   }
-  const vars = messageVars()
   const webhooks = {}
   CONFIG.webhooks.forEach(alert => {
     let url = ''
@@ -175,8 +175,7 @@ function inert(value) {
   return String(value == null ? '' : value).replace(/\{/g, '\u200b{\u200b').replace(/: /g, ':\u00a0')
 }
 
-function mustacheVars() {
-  const vars = messageVars()
+function mustacheVars(vars) {
   const safe = {}
   Object.keys(vars).forEach(name => { safe[name] = inert(vars[name]) })
   safe.user = {}
