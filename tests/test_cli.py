@@ -1,6 +1,5 @@
 """The CLI in-process: main(argv) -> exit code."""
 
-import io
 import json
 import shutil
 from pathlib import Path
@@ -8,14 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, REPO
 
+from support.build import run_cli as run
+
 from hitl_gen import __version__
 from hitl_gen.cli import main
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(map(str, argv)), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_every_example_validates():

@@ -1,7 +1,6 @@
 """Installing into an existing bot loses nothing: the welcome-bot sample stays
 byte-identical except its content-element files, whose own entries stay byte for byte."""
 
-import io
 import json
 import shutil
 import tarfile
@@ -10,13 +9,7 @@ import pytest
 from conftest import EXAMPLES, REPO, SAMPLES
 
 from support.bots import sample_bot, spec_languages
-
-from hitl_gen.cli import main
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    return main(list(map(str, argv)), stdout=out, stderr=err), out.getvalue(), err.getvalue()
+from support.build import run_cli as run
 
 
 def bot_copy(tmp_path, name, spec=None):

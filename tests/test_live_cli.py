@@ -10,8 +10,8 @@ import sys
 import time
 
 import pytest
+from support.build import run_cli as run
 
-from hitl_gen.cli import main
 
 BOT = "support-bot"
 REAL = "http://bp.test:3000"
@@ -32,12 +32,6 @@ def env(monkeypatch, tmp_path, emulator):
     monkeypatch.delenv("BP_URL", raising=False)
     monkeypatch.delenv("BP_BOT", raising=False)
     return tmp_path
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(map(str, argv)), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_login_pause_status_swallow_unpause(env, emulator):

@@ -11,7 +11,6 @@ when the pause route fails cannot be made on this server without crashing it: se
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import time
@@ -20,19 +19,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support.build import run_cli as run
 from support.builder_wiring import install_nodemailer, smtp_for_skills, wire
 from support.webchat import Webchat
 
-from hitl_gen.cli import main
 from hitl_gen.spec.load import load_spec
 
 REPO = Path(__file__).resolve().parents[2]
 JWT = re.compile(r"eyJ[\w-]{10,}\.[\w-]{10,}")
-
-
-def run(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    return main([str(a) for a in argv], stdout=out, stderr=err), out.getvalue(), err.getvalue()
 
 
 @dataclass

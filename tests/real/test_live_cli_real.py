@@ -4,22 +4,15 @@ private config folder. The server's log stays clean and its worker never restart
 
 from __future__ import annotations
 
-import io
 import json
 import time
 
 import pytest
+from support.build import run_cli as run
 
-from hitl_gen.cli import main
 
 BOT = "live-cli-bot"
 USER = "live-cli-user"
-
-
-def run(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main([str(a) for a in argv], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

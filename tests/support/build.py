@@ -10,6 +10,13 @@ import yaml
 from hitl_gen.cli import main
 
 
+def run_cli(*argv) -> tuple[int, str, str]:
+    """`hitl-gen ARGV...` through the CLI's own entry: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
 def build(spec: Path | dict, out: Path, name: str = "spec.yaml") -> Path:
     if isinstance(spec, dict):
         path = out.parent / name
