@@ -18,6 +18,7 @@ import base64
 import json
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -552,6 +553,18 @@ def dropped(call) -> object:
         return "connection dropped without an answer"
 
 
+@contextmanager
+def crash_sides(server: RealBotpress):
+    """The private crashing server and a fresh emulator, with the log mark before both."""
+    real, mark = Real(server), server.log_mark()
+    emulator = HitlEmulator(bots=(BOT,)).start()
+    double = Double(emulator, server.email, server.password)
+    try:
+        yield real, double, emulator, mark
+    finally:
+        real.close(), double.close(), emulator.stop()
+
+
 def no_session_scenario(side: Side, wait) -> dict:
     seen = {}
     ghost = new_user("ghost")
@@ -571,10 +584,7 @@ def no_session_scenario(side: Side, wait) -> dict:
 def test_pausing_a_user_without_a_session_crashes_the_worker(crashing):
     """FACTS §6 says 500; a real 12.22.1 answers nothing: the route is async and does not
     catch `sessions[0].id` of an empty result, the unhandled rejection kills the worker."""
-    real, mark = Real(crashing), crashing.log_mark()
-    emulator = HitlEmulator(bots=(BOT,)).start()
-    double = Double(emulator, crashing.email, crashing.password)
-    try:
+    with crash_sides(crashing) as (real, double, emulator, mark):
         found = no_session_scenario(real, lambda n: back_up(crashing, mark, n))
         assert found == no_session_scenario(double, lambda n: None)
         assert found["pause, never wrote"] == "connection dropped without an answer"
@@ -582,8 +592,6 @@ def test_pausing_a_user_without_a_session_crashes_the_worker(crashing):
         # read property 'id' of undefined]") and restarts its worker.
         assert crash_kinds(crashing.log_errors(mark)) == crash_kinds(emulator.errors) == ["no session matched"] * 2
         assert crashing.restarts(mark) == emulator.crashes == 2
-    finally:
-        real.close(), double.close(), emulator.stop()
 
 
 def bad_handoff_scenario(side: Side, wait) -> dict:
@@ -602,10 +610,7 @@ def bad_handoff_scenario(side: Side, wait) -> dict:
 
 def test_a_handoff_the_module_refuses_crashes_the_worker(crashing):
     """Not the 400 the emulator used to answer: hitlnext's errorMiddleware rethrows Joi's error."""
-    real, mark = Real(crashing), crashing.log_mark()
-    emulator = HitlEmulator(bots=(BOT,)).start()
-    double = Double(emulator, crashing.email, crashing.password)
-    try:
+    with crash_sides(crashing) as (real, double, emulator, mark):
         found = bad_handoff_scenario(real, lambda n: back_up(crashing, mark, n))
         assert found == bad_handoff_scenario(double, lambda n: None)
         assert found["never-seen thread"] == (201, False, "pending")
@@ -613,5 +618,3 @@ def test_a_handoff_the_module_refuses_crashes_the_worker(crashing):
         assert crash_kinds(crashing.log_errors(mark)) == crash_kinds(emulator.errors) == [
             "handoff body refused", "message to an unknown conversation"]
         assert crashing.restarts(mark) == emulator.crashes == 2
-    finally:
-        real.close(), double.close(), emulator.stop()
