@@ -3,6 +3,7 @@
     python tests/regenerate.py
 
 - tests/invalid_specs/*.expected: what `hitl-gen validate` prints for each invalid spec;
+- schemas/hitl-gen.schema.json, the composed schema as `hitl-gen schema` prints it;
 - the spec reference section of README.md, from the schema;
 - tests/golden/<example>/: the full build output of each example.
 """
@@ -20,6 +21,7 @@ sys.path.insert(0, str(REPO / "generator"))
 
 from hitl_gen.cli import main  # noqa: E402
 from hitl_gen.reference import replace_section, spec_reference  # noqa: E402
+from hitl_gen.spec.schema import schema_text  # noqa: E402
 
 INVALID = REPO / "tests" / "invalid_specs"
 GOLDEN = REPO / "tests" / "golden"
@@ -39,8 +41,11 @@ def regenerate_invalid() -> None:
 
 def regenerate_readme() -> None:
     readme = REPO / "README.md"
-    schema = json.loads((REPO / "schemas" / "hitl-gen.schema.json").read_text(encoding="utf-8"))
-    readme.write_text(replace_section(readme.read_text(encoding="utf-8"), spec_reference(schema)), encoding="utf-8")
+    readme.write_text(replace_section(readme.read_text(encoding="utf-8"), spec_reference()), encoding="utf-8")
+
+
+def regenerate_published_schema() -> None:
+    (REPO / "schemas" / "hitl-gen.schema.json").write_text(schema_text(), encoding="utf-8")
 
 
 def regenerate_golden() -> None:
@@ -53,5 +58,6 @@ def regenerate_golden() -> None:
 
 if __name__ == "__main__":
     regenerate_invalid()
+    regenerate_published_schema()
     regenerate_readme()
     regenerate_golden()

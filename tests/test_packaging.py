@@ -1,4 +1,5 @@
-"""A wheel built from the checkout ships the templates and schema: the installed
+"""A wheel built from the checkout ships the package's data (templates, the Botpress
+table, skill formats, the base schema) with no packaging glue: the installed
 `hitl-gen`, run from an unrelated directory, builds an example."""
 
 import subprocess
@@ -23,6 +24,9 @@ def test_the_wheel_works_from_a_fresh_venv(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (elsewhere / "out" / "data/bots/support-bot/actions/hitl-gen/talk_to_agent/start.js").is_file()
     schema = subprocess.run([str(env_dir / "bin" / "hitl-gen"), "schema"], cwd=elsewhere, capture_output=True, text=True)
-    assert schema.returncode == 0 and '"title": "hitl-gen spec v1"' in schema.stdout
-    assert "_data/actions/start.js.j2" in subprocess.run(
-        [sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True).stdout
+    assert schema.returncode == 0
+    assert schema.stdout == (REPO / "schemas" / "hitl-gen.schema.json").read_text(encoding="utf-8")
+    listing = subprocess.run([sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True).stdout
+    for data in ("hitl_gen/templates/start.js.j2", "hitl_gen/templates/lib/context.js", "hitl_gen/botpress/v12.json",
+                 "hitl_gen/botpress/skills/CallAPI.json", "hitl_gen/spec/schema.json", "hitl_gen/spec/starter.yaml"):
+        assert data in listing

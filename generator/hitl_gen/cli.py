@@ -119,19 +119,19 @@ def _validate(args, out: TextIO) -> int:
 
 
 def _schema(args, out: TextIO) -> int:
-    from hitl_gen.resources import schema_path
+    from hitl_gen.spec.schema import schema_text
 
-    out.write(schema_path().read_text(encoding="utf-8"))
+    out.write(schema_text())
     return 0
 
 
 def _init(args, out: TextIO) -> int:
     from hitl_gen.output import write_atomic
-    from hitl_gen.resources import data_dir
+    from hitl_gen.resources import STARTER_SPEC
 
     if args.path.exists():
         raise UsageError(f"{args.path}:1:1: init: the file already exists; pick another path or delete it first")
-    write_atomic(args.path, (data_dir("schemas") / "starter.yaml").read_bytes())
+    write_atomic(args.path, STARTER_SPEC.read_bytes())
     print(f"wrote {args.path}; edit it, then run `hitl-gen validate {args.path}`", file=out)
     return 0
 

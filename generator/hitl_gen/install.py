@@ -16,7 +16,7 @@ from hitl_gen import __version__, output
 from hitl_gen.botpress import layout
 from hitl_gen.errors import UsageError
 from hitl_gen.render.plan import ExistingBot, Plan, build_plan
-from hitl_gen.resources import data_dir
+from hitl_gen.resources import PACKAGE_DIR, data_files
 from hitl_gen.spec.model import Spec
 
 
@@ -63,10 +63,8 @@ def _templates_fingerprint() -> str:
     """hitl-gen itself: its version, its Python code and its templates, so any change
     to how files are rendered makes earlier builds look out of date."""
     digest = hashlib.sha256(__version__.encode())
-    folders = [data_dir(name) for name in ("actions", "skills", "schemas")] + [Path(__file__).resolve().parent]
-    for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"):
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    for path in data_files():
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -5,39 +5,32 @@ from __future__ import annotations
 import json
 from typing import Iterator
 
+from hitl_gen.spec.schema import resolved, spec_schema
+
 START = "<!-- spec-reference:start (generated from schemas/hitl-gen.schema.json; run tests/regenerate.py) -->"
 END = "<!-- spec-reference:end -->"
 
 
-def spec_reference(schema: dict) -> str:
+def spec_reference() -> str:
     lines = ["| key | type | description | example |", "| --- | --- | --- | --- |"]
-    lines += [_row(path, node, schema) for path, node in _walk(schema, schema, "")]
+    lines += [_row(path, node) for path, node in _walk(spec_schema(), "")]
     return "\n".join(lines) + "\n"
 
 
-def _resolve(node: dict, schema: dict) -> dict:
-    if "$ref" not in node:
-        return node
-    target = schema
-    for part in node["$ref"].removeprefix("#/").split("/"):
-        target = target[part]
-    return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-
-
-def _walk(node: dict, schema: dict, prefix: str) -> Iterator[tuple[str, dict]]:
+def _walk(node: dict, prefix: str) -> Iterator[tuple[str, dict]]:
     """Every property, depth first, with list items shown as `key[]`; the spec's
     schema has no recursive references, so no cycle guard is needed."""
-    node = _resolve(node, schema)
+    node = resolved(node)
     for key, child in node.get("properties", {}).items():
-        child = _resolve(child, schema)
+        child = resolved(child)
         path = f"{prefix}.{key}" if prefix else key
         yield path, child
-        yield from _walk(child, schema, path)
+        yield from _walk(child, path)
         if isinstance(child.get("items"), dict):
-            yield from _walk(child["items"], schema, f"{path}[]")
+            yield from _walk(child["items"], f"{path}[]")
 
 
-def _row(path: str, node: dict, schema: dict) -> str:
+def _row(path: str, node: dict) -> str:
     kind = node.get("type") or ("one of: " + ", ".join(map(str, node["enum"])) if "enum" in node else "")
     kind = " or ".join(kind) if isinstance(kind, list) else kind
     example = json.dumps(node["examples"][0], ensure_ascii=False) if node.get("examples") else ""

@@ -1,25 +1,28 @@
-"""Find the template and schema folders, installed or in a checkout."""
+"""The one loader of hitl-gen's data files, which live inside the package (so an
+installed wheel and a checkout read the same paths, with no packaging glue):
+
+- templates/      the action templates (*.j2) and the JavaScript they are built from (lib/)
+- botpress/       what Botpress v12 is: v12.json and the Studio's skill formats (skills/)
+- spec/           the spec's base JSON Schema and the starter spec
+
+The repository's top-level `actions` and `skills` are links to the first two, and
+`schemas/` holds the composed schema as published (tests keep it current).
+"""
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+TEMPLATES = PACKAGE_DIR / "templates"
+SKILL_FORMATS = PACKAGE_DIR / "botpress" / "skills"
+BASE_SCHEMA = PACKAGE_DIR / "spec" / "schema.json"
+STARTER_SPEC = PACKAGE_DIR / "spec" / "starter.yaml"
 
 
-@cache
-def data_dir(name: str) -> Path:
-    """`actions`, `skills` or `schemas`: inside the wheel they sit in `_data/`;
-    in an editable install or a checkout they are top-level folders of the repo."""
-    installed = _PACKAGE_DIR / "_data" / name
-    if installed.is_dir():
-        return installed
-    checkout = _PACKAGE_DIR.parent.parent / name
-    if checkout.is_dir():
-        return checkout
-    raise FileNotFoundError(f"hitl-gen data folder {name!r} is missing from the installation")
+def data_files() -> list[Path]:
+    """Every file of the package (code and data), for the build fingerprint: a change
+    to any of them may change what a build renders."""
+    return sorted(p for p in PACKAGE_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
 
-
-def schema_path() -> Path:
-    return data_dir("schemas") / "hitl-gen.schema.json"

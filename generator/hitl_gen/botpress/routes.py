@@ -1,4 +1,4 @@
-"""HTTP routes of Botpress v12 and its HITL modules (FACTS §6-§8).
+"""HTTP routes of Botpress v12 and its HITL modules (FACTS §6-§8), from v12.json.
 
 Paths relative to a bot's API base (`/api/v1/bots/<botId>`) are what
 `bp.http.getAxiosConfigForBot` returns as `baseURL`, so generated actions and the
@@ -9,26 +9,34 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-LOGIN = "/api/v1/auth/login/basic/default"
-BOT_BASE = "/api/v1/bots/{bot}"
-ADMIN_BOT_RELOAD = "/api/v1/admin/workspace/bots/{bot}/reload"
-WORKSPACE_HEADER = "X-BP-Workspace"
+from hitl_gen.botpress.knowledge import table
+
+_ROUTES = table()["routes"]
+_MODULES = table()["modules"]
+
+LOGIN = _ROUTES["login"]
+BOT_BASE = _ROUTES["bot_base"]
+ADMIN_BOT_RELOAD = _ROUTES["admin_bot_reload"]
+WORKSPACE_HEADER = _ROUTES["workspace_header"]
 
 # Relative to BOT_BASE.
-HITL = "/mod/hitl"
-HITL_SESSIONS = HITL + "/sessions"
-HITL_SESSION_ACTION = HITL + "/sessions/{session}/{action}"  # pause | unpause | isPaused
+HITL_SESSIONS = _ROUTES["hitl_sessions"]
+HITL_SESSION_ACTION = _ROUTES["hitl_session_action"]  # pause | unpause | isPaused
 # Only `pause` pauses; any other word unpauses. Never build `.../isPaused` on this
 # route: on a real server it queries a missing column and crashes the worker.
-HITL_USER_ACTION = HITL + "/channel/{channel}/user/{user}/{action}"
-HITLNEXT = "/mod/hitlnext"
-HITLNEXT_HANDOFFS = HITLNEXT + "/handoffs"
-HITLNEXT_AGENTS = HITLNEXT + "/agents"
+HITL_USER_ACTION = _ROUTES["hitl_user_action"]
+HITLNEXT_HANDOFFS = _ROUTES["hitlnext_handoffs"]
+HITLNEXT_AGENTS = _ROUTES["hitlnext_agents"]
 
-HITL_SCREEN = "/studio/{bot}/modules/hitl"
-HITLNEXT_SCREEN = "/studio/{bot}/modules/hitlnext"
+HITL_SCREEN = _MODULES["hitl"]["screen"]
+HITLNEXT_SCREEN = _MODULES["hitlnext"]["screen"]
 
 PAUSE_ACTIONS = ("pause", "unpause")
+
+
+def screen(module: str) -> str:
+    """Where agents answer, relative to the server: `{bot}` still to fill."""
+    return _MODULES[module]["screen"]
 
 
 def bot_base(bot: str) -> str:

@@ -1,15 +1,10 @@
-"""Which Botpress v12 release has which SDK call and module (FACTS §7, §9)."""
+"""Which Botpress v12 release has which SDK call and module (FACTS §7, §9), from v12.json."""
 
 from __future__ import annotations
 
-Version = tuple[int, int, int]
+from hitl_gen.botpress.knowledge import table
 
-OLDEST_SUPPORTED: Version = (12, 0, 0)
-NEWEST_SUPPORTED: Version = (12, 31, 10)
-# bp.notifications.create exists up to 12.21.1 and is undefined from 12.22.0 on.
-NOTIFICATIONS_REMOVED: Version = (12, 22, 0)
-# The hitlnext module first ships in 12.15.0.
-HITLNEXT_ADDED: Version = (12, 15, 0)
+Version = tuple[int, int, int]
 
 
 def parse(text: str) -> Version:
@@ -19,6 +14,14 @@ def parse(text: str) -> Version:
 
 def show(version: Version) -> str:
     return ".".join(map(str, version))
+
+
+_TABLE = table()
+OLDEST_SUPPORTED: Version = parse(_TABLE["versions"]["oldest"])
+NEWEST_SUPPORTED: Version = parse(_TABLE["versions"]["newest"])
+# bp.notifications.create exists up to 12.21.1 and is undefined from 12.22.0 on.
+NOTIFICATIONS_REMOVED: Version = parse(_TABLE["sdk"]["admin_notifications"]["until"])
+HITLNEXT_ADDED: Version = parse(_TABLE["modules"]["hitlnext"]["since"])
 
 
 def is_supported(version: Version) -> bool:
@@ -31,3 +34,7 @@ def has_admin_notifications(version: Version) -> bool:
 
 def has_hitlnext(version: Version) -> bool:
     return version >= HITLNEXT_ADDED
+
+
+def has_module(module: str, version: Version) -> bool:
+    return version >= parse(_TABLE["modules"][module]["since"])

@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
+from hitl_gen import channels, triggers
 from hitl_gen.botpress import layout, routes
 from hitl_gen.render.content import user_attributes
 from hitl_gen.render.jinja_env import render
 from hitl_gen.render.state import trigger_keys
-from hitl_gen.spec.model import AdminNotification, Email, Handoff, Spec, Webhook
+from hitl_gen.spec.model import Handoff, Spec
 
 CATEGORY = "Human handoff (hitl-gen)"
 
@@ -83,7 +84,7 @@ def _set_paused(spec: Spec, action: str) -> ActionFile:
 
 def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFile]:
     base = _base_config(spec)
-    alerts = [_alert_config(a) for a in handoff.alerts if not (isinstance(a, Email) and a.via == "skill")]
+    alerts = [channels.of(a).config(a) for a in handoff.alerts if not channels.of(a).skill_only(a)]
     full_name = ({"attributes": list(handoff.full_name.attributes), "template": handoff.full_name.template}
                  if handoff.full_name else None)
     about = f" {handoff.description}" if handoff.description else ""
@@ -106,27 +107,25 @@ def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFi
             title=f"Alert agents ({handoff.id})",
             description=f"Sends the {handoff.id} alerts ({', '.join(a['kind'] for a in alerts)}) side by side; failures are logged and listed in temp.hitl_alert_errors.",
             params=(REASON, KINDS)), {**base, "alerts": alerts}))
-    webhooks = [{**_alert_config(a), "key": f"w{i}"} for i, a in enumerate(handoff.alerts) if isinstance(a, Webhook)]
+    prepared = [channels.of(a).prepared(a, i) for i, a in enumerate(handoff.alerts)]
     files.append(ActionFile(f"{prefix}/prepare_call_api", "prepare_call_api.js.j2", ActionMeta(
         title=f"Prepare the Call-API skills ({handoff.id})",
         description=("For the generated flow's Call-API skills: puts the message values (made safe for Mustache) into temp.hitl_vars "
                      "and the webhook requests into temp.hitl_webhooks; with token=true, the bot API's base URL and a short-lived "
                      "bearer header (Botpress's server token) into temp.hitl_api, for the one skill that follows."),
         params=(Param("token", "boolean", "Also hand the server token to the next Call-API skill (the node after it deletes it)"),),
-        hidden=True), {**base, "webhooks": webhooks, "userAttributes": user_attributes(*_element_texts(handoff))}))
+        hidden=True), {**base, "webhooks": [p for p in prepared if p], "userAttributes": user_attributes(*_element_texts(handoff))}))
     files.append(ActionFile(f"{prefix}/resume", "resume.js.j2", ActionMeta(
         title=f"Hand back to the bot ({handoff.id})",
         description=("Unpauses this conversation and tells the user the bot is back." if spec.target.module == "hitl"
                      else "Tells the user the bot is back (agents resolve HITL Next handoffs in their screen).")),
         {**base, "pauseScope": handoff.pause_scope, "say": dict(handoff.resume_say) if handoff.resume_say else None}))
-    trigger = handoff.trigger
     keys = trigger_keys(handoff)
-    keywords = list(trigger.keywords) + [k for k in (trigger.button.keywords if trigger.button else ()) if k not in trigger.keywords]
     files.append(ActionFile(f"{prefix}/should_start", "should_start.js.j2", ActionMeta(
         title=f"Should the {handoff.id} handoff start?",
         description=(f"Sets temp.{keys.flag} to true when the message asks for a person (keywords, intent, or repeated "
                      f"misunderstandings), with the reason in temp.{keys.reason}.")),
-        {**base, "keywords": keywords, "intent": trigger.intent, "afterFailures": trigger.after_failures, "keys": keys._asdict()}))
+        {**base, **triggers.should_start_config(handoff.trigger), "keys": keys._asdict()}))
     return files
 
 
@@ -134,24 +133,8 @@ def _element_texts(handoff: Handoff):
     """The texts that become content elements, rendered by Mustache in the Studio's way."""
     texts = [handoff.say, handoff.failure_say, handoff.no_agent_say, handoff.resume_say,
              handoff.trigger.button.question if handoff.trigger.button else None]
-    texts += [text for a in handoff.alerts if isinstance(a, Email) and a.via == "skill" for text in (a.subject, a.body)]
+    texts += [text for a in handoff.alerts for text in channels.of(a).element_texts(a)]
     return [text for text in texts if text]
-
-
-def _alert_config(alert) -> dict:
-    if isinstance(alert, Webhook):
-        return {"kind": "webhook", "urlEnv": alert.url_env, "format": alert.format, "text": dict(alert.text)}
-    if isinstance(alert, AdminNotification):
-        return {"kind": "admin_notification", "message": dict(alert.message), "level": alert.level}
-    api = alert.api
-    return {
-        "kind": "email", "via": alert.via, "from": alert.sender, "to": list(alert.to), "cc": list(alert.cc),
-        "subject": dict(alert.subject), "body": dict(alert.body), "smtpUrlEnv": alert.smtp_url_env,
-        "api": None if api is None else {
-            "url": api.url, "urlEnv": api.url_env, "method": api.method, "body": dict(api.body),
-            "headers": {name: {"literal": h.literal, "env": h.env, "prefix": h.prefix} for name, h in api.headers.items()},
-        },
-    }
 
 
 def action_path(spec: Spec, action: ActionFile) -> PurePosixPath:

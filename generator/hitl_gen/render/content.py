@@ -6,8 +6,7 @@ import hashlib
 import json
 from typing import NamedTuple
 
-from hitl_gen.spec.model import Text
-from hitl_gen.spec.semantics import PLACEHOLDER
+from hitl_gen.texts import PLACEHOLDER, Text
 
 # Content elements carry dates; a fixed one keeps builds free of timestamps.
 FIXED_DATE = "2020-01-01T00:00:00.000Z"

@@ -15,7 +15,8 @@ from typing import Any
 
 import jinja2
 
-from hitl_gen.resources import data_dir
+from hitl_gen import channels
+from hitl_gen.resources import PACKAGE_DIR, TEMPLATES
 
 
 def js_literal(value: Any) -> str:
@@ -34,7 +35,7 @@ def jsdoc_text(value: str) -> str:
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(data_dir("actions")), str(data_dir("skills"))]),
+        loader=jinja2.FileSystemLoader([str(TEMPLATES), str(PACKAGE_DIR)]),  # channels/<kind>.js from the package
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -45,6 +46,7 @@ def environment() -> jinja2.Environment:
     env.filters["js"] = js_literal
     env.filters["jsdoc"] = jsdoc_text
     env.globals["source"] = _verbatim
+    env.globals["alert_channels"] = channels.CHANNELS
     return env
 
 

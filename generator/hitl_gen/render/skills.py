@@ -10,12 +10,12 @@ import json
 from functools import cache
 from typing import NamedTuple
 
-from hitl_gen.resources import data_dir
+from hitl_gen.resources import SKILL_FORMATS
 
 
 @cache
 def definition(skill: str) -> dict:
-    return json.loads((data_dir("skills") / f"{skill}.json").read_text(encoding="utf-8"))
+    return json.loads((SKILL_FORMATS / f"{skill}.json").read_text(encoding="utf-8"))
 
 
 class SkillCall(NamedTuple):

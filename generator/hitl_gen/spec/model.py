@@ -8,16 +8,12 @@ and far cheaper to define at import, which every command pays for.)
 from __future__ import annotations
 
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
+from hitl_gen import channels, triggers
+from hitl_gen.triggers import Trigger
 from hitl_gen.botpress import versions
-
-Text = Mapping[str, str]  # language -> message
-
-DEFAULT_WEBHOOK_TEXT = "{{full_name}} wants to talk to an agent: {{hitl_url}}"
-DEFAULT_ADMIN_MESSAGE = "{{full_name}} wants to talk to a human"
-DEFAULT_EMAIL_API_BODY = MappingProxyType({"from": "{{from}}", "to": "{{to}}", "subject": "{{subject}}", "text": "{{text}}"})
+from hitl_gen.texts import Text, text_of
 
 
 class Target(NamedTuple):
@@ -39,64 +35,18 @@ class Target(NamedTuple):
         return versions.has_admin_notifications(self.botpress)
 
 
-class Button(NamedTuple):
-    question: Text
-    label: Text
-    keywords: tuple[str, ...] = ()
-
-
-class Trigger(NamedTuple):
-    button: Button | None = None
-    keywords: tuple[str, ...] = ()
-    intent: str | None = None
-    after_failures: int | None = None
-
-
 class FullName(NamedTuple):
     attributes: tuple[str, ...] = ()
     template: str | None = None
 
 
-class AdminNotification(NamedTuple):
-    message: Text
-    level: str = "info"
-    kind = "admin_notification"
+# TRANSITIONAL re-exports while render/flows.py is being rewritten; renderers ask the channel registry.
+from hitl_gen.channels.admin_notification import AdminNotification  # noqa: E402,F401
+from hitl_gen.channels.email import Email  # noqa: E402,F401
+from hitl_gen.channels.webhook import Webhook  # noqa: E402,F401
 
-
-class HeaderValue(NamedTuple):
-    literal: str | None = None
-    env: str | None = None
-    prefix: str = ""
-
-
-class EmailApi(NamedTuple):
-    url: str | None
-    url_env: str | None
-    method: str
-    headers: Mapping[str, HeaderValue]
-    body: Mapping[str, Any]
-
-
-class Email(NamedTuple):
-    sender: str
-    to: tuple[str, ...]
-    cc: tuple[str, ...]
-    subject: Text
-    body: Text
-    via: str = "smtp"
-    smtp_url_env: str = "EXPOSED_SMTP_URL"
-    api: EmailApi | None = None
-    kind = "email"
-
-
-class Webhook(NamedTuple):
-    url_env: str
-    format: str
-    text: Text
-    kind = "webhook"
-
-
-Alert = AdminNotification | Email | Webhook
+# An alert is the model value of its channel (hitl_gen.channels): each has a `kind`.
+Alert = Any
 
 
 class Handoff(NamedTuple):
@@ -132,59 +82,18 @@ def build_model(data: dict, source: Path) -> Spec:
     return Spec(source=source, target=target, handoffs=handoffs)
 
 
-def _text(value: str | dict, languages: tuple[str, ...]) -> Text:
-    """A plain string stands for every language (allowed where validation said so)."""
-    if isinstance(value, str):
-        return MappingProxyType({lang: value for lang in languages})
-    return MappingProxyType({lang: value[lang] for lang in languages})
-
-
 def _handoff(raw: dict, languages: tuple[str, ...]) -> Handoff:
-    trigger = raw["trigger"]
-    button = trigger.get("button")
     full_name = raw.get("full_name")
     return Handoff(
         id=raw["id"],
         description=raw.get("description", ""),
-        trigger=Trigger(
-            button=Button(_text(button["question"], languages), _text(button["label"], languages),
-                          tuple(button.get("keywords", ()))) if button else None,
-            keywords=tuple(trigger.get("keywords", ())), intent=trigger.get("intent"),
-            after_failures=trigger.get("after_failures"),
-        ),
+        trigger=triggers.build_trigger(raw["trigger"], languages),
         full_name=FullName(tuple(full_name.get("from", ())), full_name.get("template")) if full_name else None,
-        alerts=tuple(_alert(a, languages) for a in raw.get("alert", ())),
+        alerts=tuple(channels.build_alert(a, languages) for a in raw.get("alert", ())),
         pause_scope=raw.get("pause", {}).get("scope", "conversation"),
         check_agents=raw.get("check_agents", False),
-        say=_text(raw["say"], languages),
-        failure_say=_text(raw["on_failure"]["say"], languages),
-        no_agent_say=_text(raw["no_agent"]["say"], languages) if "no_agent" in raw else None,
-        resume_say=_text(raw["resume"]["say"], languages) if "say" in raw.get("resume", {}) else None,
+        say=text_of(raw["say"], languages),
+        failure_say=text_of(raw["on_failure"]["say"], languages),
+        no_agent_say=text_of(raw["no_agent"]["say"], languages) if "no_agent" in raw else None,
+        resume_say=text_of(raw["resume"]["say"], languages) if "say" in raw.get("resume", {}) else None,
     )
-
-
-def _alert(raw: dict, languages: tuple[str, ...]) -> Alert:
-    kind, body = next(iter(raw.items()))
-    if kind == "admin_notification":
-        return AdminNotification(_text(body.get("message", DEFAULT_ADMIN_MESSAGE), languages), body.get("level", "info"))
-    if kind == "webhook":
-        return Webhook(body["url_env"], body.get("format", "slack"), _text(body.get("text", DEFAULT_WEBHOOK_TEXT), languages))
-    return Email(
-        sender=body["from"], to=_addresses(body["to"]), cc=_addresses(body.get("cc", ())),
-        subject=_text(body["subject"], languages), body=_text(body["body"], languages),
-        via=body.get("via", "smtp"), smtp_url_env=body.get("smtp", {}).get("url_env", "EXPOSED_SMTP_URL"),
-        api=_email_api(body["http_api"]) if "http_api" in body else None,
-    )
-
-
-def _addresses(value: str | list) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _email_api(raw: dict) -> EmailApi:
-    headers = {
-        name: HeaderValue(literal=value) if isinstance(value, str) else HeaderValue(env=value["env"], prefix=value.get("prefix", ""))
-        for name, value in raw.get("headers", {}).items()
-    }
-    return EmailApi(url=raw.get("url"), url_env=raw.get("url_env"), method=raw.get("method", "POST"),
-                    headers=MappingProxyType(headers), body=raw.get("body", DEFAULT_EMAIL_API_BODY))

@@ -16,8 +16,8 @@ from typing import Any
 import jsonschema
 
 from hitl_gen.errors import Problem
-from hitl_gen.resources import schema_path
 from hitl_gen.spec.located_yaml import LocatedDocument
+from hitl_gen.spec.schema import inlined, resolved
 
 _TYPE_NAMES = {
     "object": "a mapping (key: value)", "array": "a list", "string": "a text",
@@ -26,27 +26,8 @@ _TYPE_NAMES = {
 
 
 @cache
-def load_schema() -> dict:
-    return json.loads(schema_path().read_text(encoding="utf-8"))
-
-
-@cache
 def _validator() -> jsonschema.Draft202012Validator:
-    # The spec schema has no recursive references, so they are inlined once: looking
-    # them up on every instance dominated validating large specs.
-    return jsonschema.Draft202012Validator(_inline_refs(load_schema(), load_schema()))
-
-
-def _inline_refs(node, schema: dict):
-    if isinstance(node, dict):
-        if "$ref" in node:
-            merged = {**_resolve(node["$ref"]), **{k: v for k, v in node.items() if k != "$ref"}}
-            return _inline_refs(merged, schema)
-        return {key: value if key in ("examples", "default", "const") else _inline_refs(value, schema)
-                for key, value in node.items() if key != "$defs"}
-    if isinstance(node, list):
-        return [_inline_refs(item, schema) for item in node]
-    return node
+    return jsonschema.Draft202012Validator(inlined())
 
 
 def schema_problems(doc: LocatedDocument) -> list[Problem]:
@@ -89,19 +70,10 @@ def _unknown_key(doc: LocatedDocument, path: tuple, key: str, schema: dict) -> P
 
 
 def _describe(schema: dict, key: str) -> str:
-    prop = schema.get("properties", {}).get(key, {})
-    if "$ref" in prop and "description" not in prop:
-        prop = _resolve(prop["$ref"])
+    prop = resolved(schema.get("properties", {}).get(key, {}))
     description = prop.get("description", "")
     first_sentence = description.split(". ")[0].rstrip(".")
     return f"add it ({first_sentence})" if first_sentence else "add it"
-
-
-def _resolve(ref: str) -> dict:
-    node: Any = load_schema()
-    for part in ref.removeprefix("#/").split("/"):
-        node = node[part]
-    return node
 
 
 def _message(error: jsonschema.ValidationError) -> str:

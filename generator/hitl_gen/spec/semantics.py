@@ -6,14 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
+from hitl_gen import channels, triggers
 from hitl_gen.botpress import versions
 from hitl_gen.errors import Problem
 from hitl_gen.spec.located_yaml import LocatedDocument
-
-PLACEHOLDERS = ("full_name", "channel", "user_id", "thread_id", "bot_id", "hitl_url", "last_message", "reason")
-EMAIL_API_PLACEHOLDERS = ("from", "to", "subject", "text")
-PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
-USER_ATTRIBUTE = re.compile(r"^user\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+from hitl_gen.texts import PLACEHOLDER, PLACEHOLDERS, placeholder_problems, walk_strings
 
 # Header names whose value is a credential: a literal value there is a leaked secret.
 SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|password|signature", re.I)
@@ -40,7 +37,7 @@ def semantic_problems(doc: LocatedDocument) -> list[Problem]:
         for text_path, text, agent_facing in _texts(path, handoff):
             problems += _text_problems(doc, text_path, text, languages, agent_facing)
         problems += _full_name_problems(doc, path, handoff)
-        problems += _email_problems(doc, path, handoff)
+        problems += _alert_problems(doc, path, handoff, target)
     problems += _secret_problems(doc, (), data)
     return problems
 
@@ -56,7 +53,6 @@ def _target_problems(doc: LocatedDocument, target: dict) -> Iterator[Problem]:
 
 
 def _module_problems(doc: LocatedDocument, path: tuple, handoff: dict, target: dict) -> Iterator[Problem]:
-    version = versions.parse(target["botpress"])
     if target["module"] == "hitl":
         for key in ("check_agents", "no_agent"):
             if key in handoff:
@@ -71,12 +67,6 @@ def _module_problems(doc: LocatedDocument, path: tuple, handoff: dict, target: d
                               "for when no agent is online; add it")
         if "no_agent" in handoff and not handoff.get("check_agents"):
             yield doc.problem(path + ("no_agent",), "'no_agent' is only used with check_agents: true; add it or remove 'no_agent'", at_key=True)
-    for i, alert in enumerate(handoff.get("alert", [])):
-        if "admin_notification" in alert and not versions.has_admin_notifications(version):
-            yield doc.problem(path + ("alert", i, "admin_notification"),
-                              f"admin notifications were removed in Botpress {versions.show(versions.NOTIFICATIONS_REMOVED)} "
-                              f"(bp.notifications is undefined in {target['botpress']}); alert agents with 'email' or 'webhook' instead",
-                              at_key=True)
 
 
 def _texts(path: tuple, handoff: dict) -> Iterator[tuple[tuple, Any, bool]]:
@@ -85,13 +75,12 @@ def _texts(path: tuple, handoff: dict) -> Iterator[tuple[tuple, Any, bool]]:
     for key in ("on_failure", "no_agent", "resume"):
         if "say" in handoff.get(key, {}):
             yield path + (key, "say"), handoff[key]["say"], False
-    button = handoff["trigger"].get("button")
-    if button:
-        for key in ("question", "label"):
-            yield path + ("trigger", "button", key), button[key], False
+    for name, value in handoff["trigger"].items():
+        for key in triggers.kind(name).user_texts:
+            yield path + ("trigger", name, key), value[key], False
     for i, alert in enumerate(handoff.get("alert", [])):
         kind, body = next(iter(alert.items()))
-        for key in ("message", "subject", "body", "text"):
+        for key in channels.channel(kind).agent_texts:
             if key in body:
                 yield path + ("alert", i, kind, key), body[key], True
 
@@ -115,18 +104,7 @@ def _text_problems(doc, path, text, languages: list[str], agent_facing: bool) ->
                                             f"({', '.join(languages)}); add it there or remove this text", at_key=True))
         strings = [((lang,), value) for lang, value in text.items()]
     for sub, value in strings:
-        problems += _placeholder_problems(doc, path + sub, value, PLACEHOLDERS, allow_user=True)
-    return problems
-
-
-def _placeholder_problems(doc, path, value: str, names: tuple[str, ...], allow_user: bool) -> list[Problem]:
-    problems = []
-    for match in PLACEHOLDER.finditer(value):
-        name = match.group(1)
-        if name in names or (allow_user and USER_ATTRIBUTE.match(name)):
-            continue
-        known = ", ".join("{{" + n + "}}" for n in names) + (", {{user.<attribute>}}" if allow_user else "")
-        problems.append(doc.problem(path, f"unknown placeholder {match.group(0)!r}; use one of {known}"))
+        problems += placeholder_problems(doc, path + sub, value, PLACEHOLDERS, allow_user=True)
     return problems
 
 
@@ -134,7 +112,7 @@ def _full_name_problems(doc, path, handoff) -> list[Problem]:
     template = handoff.get("full_name", {}).get("template")
     if template is None:
         return []
-    problems = _placeholder_problems(doc, path + ("full_name", "template"), template, (), allow_user=True)
+    problems = placeholder_problems(doc, path + ("full_name", "template"), template, (), allow_user=True)
     if not PLACEHOLDER.search(template):
         problems.append(doc.problem(path + ("full_name", "template"),
                                     "the template has no {{user.<attribute>}} placeholder, so every user gets the same name; "
@@ -142,42 +120,15 @@ def _full_name_problems(doc, path, handoff) -> list[Problem]:
     return problems
 
 
-def _email_problems(doc, path, handoff) -> Iterator[Problem]:
+def _alert_problems(doc, path, handoff, target) -> Iterator[Problem]:
     for i, alert in enumerate(handoff.get("alert", [])):
-        email = alert.get("email")
-        if email is None:
-            continue
-        here = path + ("alert", i, "email")
-        via = email.get("via", "smtp")
-        for other in ("smtp", "http_api"):
-            if other in email and other != via:
-                yield doc.problem(here + (other,), f"{other!r} settings are given but via is {via!r}; "
-                                  f"set via: {other} or remove them", at_key=True)
-        if via == "http_api":
-            api = email.get("http_api")
-            if api is None:
-                yield doc.problem(here, "via: http_api needs an 'http_api' block with the endpoint's url or url_env")
-            elif ("url" in api) == ("url_env" in api):
-                yield doc.problem(here + ("http_api",), "give exactly one of 'url' or 'url_env' for the e-mail API endpoint")
-            else:
-                for key, value in _walk_strings(api.get("body", {}), here + ("http_api", "body")):
-                    yield from _placeholder_problems(doc, key, value, PLACEHOLDERS + EMAIL_API_PLACEHOLDERS, allow_user=True)
-
-
-def _walk_strings(value: Any, path: tuple) -> Iterator[tuple[tuple, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _walk_strings(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _walk_strings(item, path + (index,))
+        kind, body = next(iter(alert.items()))
+        yield from channels.channel(kind).problems(doc, path + ("alert", i, kind), body, target)
 
 
 def _secret_problems(doc: LocatedDocument, path: tuple, data: Any) -> list[Problem]:
     problems = []
-    for where, value in _walk_strings(data, path):
+    for where, value in walk_strings(data, path):
         is_header = len(where) >= 2 and where[-2] == "headers"
         if is_header and SECRET_HEADER.search(str(where[-1])):
             problems.append(doc.problem(where, f"header {where[-1]!r} carries a credential and must not be written inline; "

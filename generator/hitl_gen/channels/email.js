@@ -1,8 +1,3 @@
-async function postWebhook(alert, vars) {
-  const body = webhookBody(alert, vars)
-  await axios.post(envValue(alert.urlEnv), body, { timeout: CONFIG.timeoutMs, headers: { 'Content-Type': 'application/json' } })
-}
-
 function mapStrings(value, fn) {
   if (typeof value === 'string') return fn(value)
   if (Array.isArray(value)) return value.map(item => mapStrings(item, fn))
@@ -51,30 +46,4 @@ async function sendEmail(alert, vars) {
   } finally {
     transport.close()
   }
-}
-
-async function notifyAdmins(alert, vars) {
-  if (!bp.notifications) {
-    throw new Error('bp.notifications does not exist in this Botpress (removed in 12.22.0); alert agents by email or webhook')
-  }
-  const message = fill(pickText(alert.message), vars)
-  await bp.notifications.create(event.botId, { message, level: alert.level, url: CONFIG.agentScreen.replace('{bot}', event.botId) })
-}
-
-const ALERT_SENDERS = { webhook: postWebhook, email: sendEmail, admin_notification: notifyAdmins }
-
-// Every alert runs side by side and on its own: one failing does not stop the others.
-// `kinds` (e.g. "email,admin_notification") limits them, for flows that send webhooks by skill.
-async function alertAgents(vars, kinds) {
-  const failures = []
-  const wanted = kinds ? String(kinds).split(',').map(kind => kind.trim()) : null
-  const alerts = CONFIG.alerts.filter(alert => !wanted || wanted.includes(alert.kind))
-  await Promise.all(alerts.map(alert =>
-    ALERT_SENDERS[alert.kind](alert, vars).catch(err => {
-      const why = err && err.config ? explain(err, `the ${alert.kind} alert`) : `the ${alert.kind} alert failed: ${err.message || err}`
-      failures.push(why)
-      log.warn(`hitl-gen: ${why}`)
-    })
-  ))
-  return failures
 }

@@ -1,0 +1,39 @@
+"""Trigger `button`: a talk-to-agent question with one choice, asked by the handoff
+flow itself (a choice skill at its start); typing one of its keywords counts as a click."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from hitl_gen.texts import Text, text_of
+from hitl_gen.triggers.base import TriggerKind
+
+
+class Button(NamedTuple):
+    question: Text
+    label: Text
+    keywords: tuple[str, ...] = ()
+
+
+class ButtonTrigger(TriggerKind):
+    name = "button"
+    user_texts = ("question", "label")
+    schema = {
+        "description": "A talk-to-agent button: a question with one choice.", "type": "object", "additionalProperties": False,
+        "required": ["question", "label"],
+        "properties": {
+            "question": {"$ref": "#/$defs/text", "description": "Text above the button.", "examples": [{"en": "Would you like to talk to a person?"}]},
+            "label": {"$ref": "#/$defs/text", "description": "The button's label.", "examples": [{"en": "Talk to an agent"}]},
+            "keywords": {"description": "Typed words that count as a click on the button.", "type": "array",
+                         "items": {"type": "string", "minLength": 1}, "examples": [["agent", "human"]]},
+        },
+        "examples": [{"question": {"en": "Talk to a person?"}, "label": {"en": "Talk to an agent"}}],
+    }
+    config_defaults = {"keywords": []}
+
+    def build(self, value, languages):
+        return Button(text_of(value["question"], languages), text_of(value["label"], languages), tuple(value.get("keywords", ())))
+
+    def configure(self, config, value):
+        # Typed, the button's words start the handoff too (the flow then asks its question).
+        config["keywords"] += [k for k in value.keywords if k not in config["keywords"]]
