@@ -312,3 +312,14 @@ def test_a_description_cannot_close_or_forge_the_jsdoc_block(runtime, tmp_path):
     assert (meta["title"], meta["hidden"]) == ("Hand over to an agent (evil)", False)
     temp = runtime.run_action(file, incoming(BOT, "u1", "1"))["state"]["temp"]
     assert "injected" not in temp and temp["hitl_failed"] is True
+
+
+def test_the_javascript_computes_exactly_the_placeholders_the_spec_checks_allow(runtime, tmp_path):
+    """texts.PLACEHOLDERS is the one list: the spec checks read it, and messageVars in
+    lib/context.js must compute each of those values and no other."""
+    from hitl_gen.texts import PLACEHOLDERS
+
+    out = build(REPO / "examples" / "minimal-hitl.yaml", tmp_path / "out")
+    result = runtime.run_action(action(out, BOT, "hitl-gen/talk_to_agent/prepare_call_api"), incoming(BOT, "u1", "1"))
+    assert result["record"]["error"] is None
+    assert set(result["state"]["temp"]["hitl_vars"]) == set(PLACEHOLDERS) | {"user"}

@@ -49,4 +49,5 @@ class AdminNotificationChannel(AlertChannel):
                               at_key=True)
 
     def config(self, alert):
-        return {"kind": "admin_notification", "message": dict(alert.message), "level": alert.level}
+        return {"kind": "admin_notification", "message": dict(alert.message), "level": alert.level,
+                "removedIn": lookup("sdk.admin_notifications.until")}

@@ -23,6 +23,11 @@ class AlertChannel:
     agent_texts: tuple[str, ...] = ()  # keys of the texts agents read (checked for languages, placeholders)
     sender: str = ""             # the JavaScript function (in <kind>.js) that sends one alert
 
+    @property
+    def js_sources(self) -> tuple[str, ...]:
+        """The JavaScript files an action that sends this alert includes."""
+        return (f"channels/{self.kind}.js",)
+
     def build(self, body: dict, languages: tuple[str, ...]) -> Any:
         """The alert's model value, from schema- and semantics-valid data."""
         raise NotImplementedError

@@ -23,6 +23,7 @@ class WebhookChannel(AlertChannel):
     kind = "webhook"
     sender = "postWebhook"
     agent_texts = ("text",)
+    js_sources = ("channels/webhook_body.js", "channels/webhook.js")  # the body is shared with prepare_call_api
     schema = {
         "description": "A POST to an incoming webhook (Slack, Microsoft Teams, or any JSON receiver).",
         "type": "object",

@@ -14,6 +14,7 @@ from hitl_gen.botpress import layout, routes
 from hitl_gen.render.content import user_attributes
 from hitl_gen.render.jinja_env import render
 from hitl_gen.render.state import trigger_keys
+from hitl_gen.texts import PLACEHOLDER
 from hitl_gen.spec.model import Handoff, Spec
 
 CATEGORY = "Human handoff (hitl-gen)"
@@ -41,7 +42,9 @@ class ActionFile(NamedTuple):
     config: dict
 
     def render(self, spec_name: str) -> str:
-        return render(self.template, meta=self.meta, config=self.config, spec_name=spec_name)
+        used = {alert["kind"] for alert in self.config.get("alerts", ())}
+        senders = [channel for channel in channels.CHANNELS if channel.kind in used]  # only what it sends
+        return render(self.template, meta=self.meta, config=self.config, spec_name=spec_name, alert_channels=senders)
 
 
 REASON = Param("reason", "string", "Why the user asked for a person; agents see it in alerts")
@@ -64,6 +67,7 @@ def _base_config(spec: Spec) -> dict:
     return {
         "module": module,
         "languages": list(spec.target.languages),
+        "placeholder": PLACEHOLDER.pattern,  # the one syntax of {{name}}, shared with the spec checks
         "timeoutMs": spec.target.http_timeout_ms,
         "agentScreen": routes.HITL_SCREEN if module == "hitl" else routes.HITLNEXT_SCREEN,
         "routes": {"userAction": routes.HITL_USER_ACTION, "handoffs": routes.HITLNEXT_HANDOFFS, "agents": routes.HITLNEXT_AGENTS},

@@ -15,7 +15,6 @@ from typing import Any
 
 import jinja2
 
-from hitl_gen import channels
 from hitl_gen.resources import PACKAGE_DIR, TEMPLATES
 
 
@@ -46,7 +45,6 @@ def environment() -> jinja2.Environment:
     env.filters["js"] = js_literal
     env.filters["jsdoc"] = jsdoc_text
     env.globals["source"] = _verbatim
-    env.globals["alert_channels"] = channels.CHANNELS
     return env
 
 

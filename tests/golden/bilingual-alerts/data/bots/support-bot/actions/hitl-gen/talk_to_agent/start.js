@@ -16,6 +16,7 @@ const CONFIG = {
     "en",
     "fr"
   ],
+  "placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}",
   "timeoutMs": 1500,
   "agentScreen": "/studio/{bot}/modules/hitl",
   "routes": {
@@ -91,7 +92,7 @@ function lookup(source, path) {
 
 // One pass over {{name}} placeholders: a value that itself contains {{...}} stays as typed.
 function fill(template, vars) {
-  return template.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (match, name) => {
+  return template.replace(new RegExp(CONFIG.placeholder, 'g'), (match, name) => {
     const value = name.startsWith('user.') ? lookup(user, name.slice(5)) : vars[name]
     return value == null ? '' : String(value)
   })
@@ -259,15 +260,7 @@ async function sendEmail(alert, vars) {
   }
 }
 
-async function notifyAdmins(alert, vars) {
-  if (!bp.notifications) {
-    throw new Error('bp.notifications does not exist in this Botpress (removed in 12.22.0); alert agents by email or webhook')
-  }
-  const message = fill(pickText(alert.message), vars)
-  await bp.notifications.create(event.botId, { message, level: alert.level, url: CONFIG.agentScreen.replace('{bot}', event.botId) })
-}
-
-const ALERT_SENDERS = { webhook: postWebhook, email: sendEmail, admin_notification: notifyAdmins }
+const ALERT_SENDERS = { webhook: postWebhook, email: sendEmail }
 
 // Every alert runs side by side and on its own: one failing does not stop the others.
 // `kinds` (e.g. "email,admin_notification") limits them, for flows that send webhooks by skill.

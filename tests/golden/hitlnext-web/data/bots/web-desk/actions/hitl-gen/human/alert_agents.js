@@ -17,6 +17,7 @@ const CONFIG = {
     "en",
     "fr"
   ],
+  "placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}",
   "timeoutMs": 1500,
   "agentScreen": "/studio/{bot}/modules/hitlnext",
   "routes": {
@@ -55,7 +56,7 @@ function lookup(source, path) {
 
 // One pass over {{name}} placeholders: a value that itself contains {{...}} stays as typed.
 function fill(template, vars) {
-  return template.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (match, name) => {
+  return template.replace(new RegExp(CONFIG.placeholder, 'g'), (match, name) => {
     const value = name.startsWith('user.') ? lookup(user, name.slice(5)) : vars[name]
     return value == null ? '' : String(value)
   })
@@ -144,65 +145,7 @@ async function postWebhook(alert, vars) {
   await axios.post(envValue(alert.urlEnv), body, { timeout: CONFIG.timeoutMs, headers: { 'Content-Type': 'application/json' } })
 }
 
-function mapStrings(value, fn) {
-  if (typeof value === 'string') return fn(value)
-  if (Array.isArray(value)) return value.map(item => mapStrings(item, fn))
-  if (value && typeof value === 'object') {
-    const out = {}
-    Object.keys(value).forEach(key => { out[key] = mapStrings(value[key], fn) })
-    return out
-  }
-  return value
-}
-
-async function sendEmail(alert, vars) {
-  const mail = {
-    from: alert.from,
-    to: alert.to.join(', '),
-    cc: alert.cc.join(', ') || undefined,
-    subject: fill(pickText(alert.subject), vars),
-    text: fill(pickText(alert.body), vars)
-  }
-  if (alert.via === 'http_api') {
-    const api = alert.api
-    const headers = { 'Content-Type': 'application/json' }
-    Object.keys(api.headers).forEach(name => {
-      const header = api.headers[name]
-      headers[name] = header.env ? header.prefix + envValue(header.env) : header.literal
-    })
-    const data = mapStrings(api.body, text => fill(text, Object.assign({}, vars, mail)))
-    const url = api.urlEnv ? envValue(api.urlEnv) : api.url
-    await axios({ method: api.method, url, headers, data, timeout: CONFIG.timeoutMs })
-    return
-  }
-  let nodemailer
-  try {
-    nodemailer = require('nodemailer')
-  } catch (err) {
-    throw new Error('nodemailer cannot be loaded; install it beside the actions as INSTALL.md explains')
-  }
-  const transport = nodemailer.createTransport({
-    url: envValue(alert.smtpUrlEnv),
-    connectionTimeout: CONFIG.timeoutMs,
-    greetingTimeout: CONFIG.timeoutMs,
-    socketTimeout: CONFIG.timeoutMs
-  })
-  try {
-    await transport.sendMail(mail)
-  } finally {
-    transport.close()
-  }
-}
-
-async function notifyAdmins(alert, vars) {
-  if (!bp.notifications) {
-    throw new Error('bp.notifications does not exist in this Botpress (removed in 12.22.0); alert agents by email or webhook')
-  }
-  const message = fill(pickText(alert.message), vars)
-  await bp.notifications.create(event.botId, { message, level: alert.level, url: CONFIG.agentScreen.replace('{bot}', event.botId) })
-}
-
-const ALERT_SENDERS = { webhook: postWebhook, email: sendEmail, admin_notification: notifyAdmins }
+const ALERT_SENDERS = { webhook: postWebhook }
 
 // Every alert runs side by side and on its own: one failing does not stop the others.
 // `kinds` (e.g. "email,admin_notification") limits them, for flows that send webhooks by skill.

@@ -12,6 +12,7 @@ const CONFIG = {
   "languages": [
     "en"
   ],
+  "placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}",
   "timeoutMs": 1500,
   "agentScreen": "/studio/{bot}/modules/hitl",
   "routes": {
@@ -46,7 +47,7 @@ function lookup(source, path) {
 
 // One pass over {{name}} placeholders: a value that itself contains {{...}} stays as typed.
 function fill(template, vars) {
-  return template.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (match, name) => {
+  return template.replace(new RegExp(CONFIG.placeholder, 'g'), (match, name) => {
     const value = name.startsWith('user.') ? lookup(user, name.slice(5)) : vars[name]
     return value == null ? '' : String(value)
   })
