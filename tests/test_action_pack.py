@@ -234,7 +234,8 @@ def test_hitlnext_with_an_agent_online_creates_the_handoff_for_this_thread(runti
     emulator.agents = [{"agentId": "a1", "online": True}]
     env = {"EXPOSED_TEAMS_WEBHOOK": f"{emulator.url}/__sinks/webhook/teams"}
     result = runtime.run_action(action(out, "helpdesk", "hitl-gen/live_agent/start"),
-                                incoming("helpdesk", "u7", "42", user={"first_name": "Sam", "last_name": "Lee"}),
+                                incoming("helpdesk", "u7", "42", user={"first_name": "Sam", "last_name": "Lee"},
+                                         text="see [my order](http://evil.example)"),
                                 **api_context(emulator, env=env))
     temp = result["state"]["temp"]
     assert (temp["hitl_failed"], temp["hitl_no_agent"]) == (False, False)
@@ -243,7 +244,17 @@ def test_hitlnext_with_an_agent_online_creates_the_handoff_for_this_thread(runti
     # The action says `say` in the user's language; HITL Next itself says nothing.
     assert [m["text"] for m in result["messages"]] == ["I'm transferring you to an agent."]
     assert emulator.outbox == []
-    assert emulator.webhooks[0].body == {"text": "Sam Lee is waiting on web: https://bot.example.com/studio/helpdesk/modules/hitlnext"}
+    # The Teams channel: an Adaptive Card for a Workflows webhook; a link the user typed stays text.
+    [message] = emulator.webhooks
+    assert message.path == "/__sinks/webhook/teams"
+    assert message.body == {"type": "message", "attachments": [{
+        "contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": {
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
+            "body": [{"type": "TextBlock", "text": "Sam Lee is waiting on web", "weight": "Bolder", "size": "Medium", "wrap": True},
+                     {"type": "TextBlock", "text": "Last message: see [my order]\u200b(http://evil.example)", "wrap": True},
+                     {"type": "FactSet", "facts": [{"title": "User", "value": "Sam Lee"}, {"title": "Channel", "value": "web"}]}],
+            "actions": [{"type": "Action.OpenUrl", "title": "Open the conversation",
+                         "url": "https://bot.example.com/studio/helpdesk/modules/hitlnext"}]}}]}
 
 
 def test_hitlnext_without_agents_tells_the_user_and_still_alerts(runtime, emulator, tmp_path):

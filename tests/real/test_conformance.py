@@ -326,7 +326,12 @@ def test_hitlnext_with_no_agent_online_says_so_once_without_a_loop(botpress, sin
         assert texts(chat.say("ok")) == ["bot heard: ok"]
     assert _handoffs(botpress, bot.bot) == []
     [hook] = watch.webhooks(settle=0.5)
-    assert hook.path.endswith("/teams") and "Alice Martin" in hook.body["text"]
+    # The teams channel on a real server: an Adaptive Card as Teams Workflows webhooks require.
+    [attachment] = hook.body["attachments"]
+    card = attachment["content"]
+    assert hook.path.endswith("/teams") and attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert card["type"] == "AdaptiveCard" and card["body"][0]["text"] == "Alice Martin is waiting on web"
+    assert {"title": "User", "value": "Alice Martin"} in card["body"][2]["facts"]
     watch.assert_clean()
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from hitl_gen.channels.admin_notification import AdminNotificationChannel
 from hitl_gen.channels.base import AlertChannel, EnvVar
 from hitl_gen.channels.email import EmailChannel
+from hitl_gen.channels.teams import TeamsChannel
 from hitl_gen.channels.webhook import WebhookChannel
 
-CHANNELS: tuple[AlertChannel, ...] = (WebhookChannel(), EmailChannel(), AdminNotificationChannel())
+CHANNELS: tuple[AlertChannel, ...] = (WebhookChannel(), EmailChannel(), AdminNotificationChannel(), TeamsChannel())
 _BY_KIND = {channel.kind: channel for channel in CHANNELS}
 
 

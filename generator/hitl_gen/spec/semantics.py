@@ -14,9 +14,10 @@ from hitl_gen.texts import PLACEHOLDER, PLACEHOLDERS, placeholder_problems, walk
 
 # Header names whose value is a credential: a literal value there is a leaked secret.
 SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|password|signature", re.I)
-# Strings that are credentials whatever key they sit under.
+# Strings that are credentials whatever key they sit under (a Teams Workflows URL is
+# signed by its `sig=` parameter).
 SECRET_VALUE = re.compile(
-    r"hooks\.slack\.com/services/|webhook\.office\.com/webhook|xox[abposr]-|"
+    r"hooks\.slack\.com/services/|webhook\.office\.com/webhook|[?&]sig=[A-Za-z0-9_%-]{8,}|xox[abposr]-|"
     r"\bBearer\s+[A-Za-z0-9._~+/-]{8,}|://[^/\s:@]+:[^/\s@]+@|\bsk-[A-Za-z0-9]{16,}|\bSG\.[A-Za-z0-9_-]{16,}"
 )
 

@@ -22,17 +22,7 @@ const CONFIG = {
     "handoffs": "/mod/hitlnext/handoffs",
     "agents": "/mod/hitlnext/agents"
   },
-  "webhooks": [
-    {
-      "kind": "webhook",
-      "urlEnv": "EXPOSED_TEAMS_WEBHOOK",
-      "format": "teams",
-      "text": {
-        "en": "{{full_name}} is waiting on {{channel}}: {{hitl_url}}"
-      },
-      "key": "w0"
-    }
-  ],
+  "webhooks": [],
   "userAttributes": []
 }
 

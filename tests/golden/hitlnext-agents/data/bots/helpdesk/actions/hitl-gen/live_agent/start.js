@@ -31,11 +31,16 @@ const CONFIG = {
   },
   "alerts": [
     {
-      "kind": "webhook",
+      "kind": "teams",
       "urlEnv": "EXPOSED_TEAMS_WEBHOOK",
-      "format": "teams",
+      "title": {
+        "en": "{{full_name}} is waiting on {{channel}}"
+      },
       "text": {
-        "en": "{{full_name}} is waiting on {{channel}}: {{hitl_url}}"
+        "en": "Last message: {{last_message}}"
+      },
+      "button": {
+        "en": "Open the conversation"
       }
     }
   ],
@@ -178,19 +183,34 @@ function setFullName() {
   return name
 }
 
-// Slack and Teams incoming webhooks both accept {"text": ...}; `json` adds fields.
-function webhookBody(alert, vars) {
-  const text = fill(pickText(alert.text), vars)
-  if (alert.format !== 'json') return { text }
-  return { text, user: { id: vars.user_id, name: vars.full_name }, channel: vars.channel, threadId: vars.thread_id, botId: vars.bot_id, link: vars.hitl_url }
+// A Teams Workflows webhook takes a message whose attachment is an Adaptive Card. The
+// button needs an absolute URL, so it is left out when Botpress has no EXTERNAL_URL.
+// Card text is Markdown: a link typed by the user ("[x](url)") is broken up so agents
+// see it as typed, not as a link.
+function teamsCard(alert, allVars) {
+  const vars = {}
+  Object.keys(allVars).forEach(name => { vars[name] = String(allVars[name] == null ? '' : allVars[name]).replace(/\]\(/g, ']\u200b(') })
+  const facts = [['User', vars.full_name], ['Channel', vars.channel], ['Reason', vars.reason]]
+    .filter(fact => fact[1])
+    .map(fact => ({ title: fact[0], value: String(fact[1]) }))
+  const body = [
+    { type: 'TextBlock', text: fill(pickText(alert.title), vars), weight: 'Bolder', size: 'Medium', wrap: true },
+    { type: 'TextBlock', text: fill(pickText(alert.text), vars), wrap: true },
+    { type: 'FactSet', facts }
+  ]
+  const card = { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body }
+  if (/^https?:\/\//.test(vars.hitl_url)) {
+    card.actions = [{ type: 'Action.OpenUrl', title: fill(pickText(alert.button), vars), url: allVars.hitl_url }]
+  }
+  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] }
 }
 
-async function postWebhook(alert, vars) {
-  const body = webhookBody(alert, vars)
-  await axios.post(envValue(alert.urlEnv), body, { timeout: CONFIG.timeoutMs, headers: { 'Content-Type': 'application/json' } })
+async function postTeamsCard(alert, vars) {
+  const headers = { 'Content-Type': 'application/json' }
+  await axios.post(envValue(alert.urlEnv), teamsCard(alert, vars), { timeout: CONFIG.timeoutMs, headers })
 }
 
-const ALERT_SENDERS = { webhook: postWebhook }
+const ALERT_SENDERS = { teams: postTeamsCard }
 
 // Every alert runs side by side and on its own: one failing does not stop the others.
 // `kinds` (e.g. "email,admin_notification") limits them, for flows that send webhooks by skill.
