@@ -69,7 +69,7 @@ def _base_config(spec: Spec) -> dict:
         "languages": list(spec.target.languages),
         "placeholder": PLACEHOLDER.pattern,  # the one syntax of {{name}}, shared with the spec checks
         "timeoutMs": spec.target.http_timeout_ms,
-        "agentScreen": routes.HITL_SCREEN if module == "hitl" else routes.HITLNEXT_SCREEN,
+        "agentScreen": routes.screen(module),
         "routes": {"userAction": routes.HITL_USER_ACTION, "handoffs": routes.HITLNEXT_HANDOFFS, "agents": routes.HITLNEXT_AGENTS},
     }
 
@@ -86,51 +86,90 @@ def _set_paused(spec: Spec, action: str) -> ActionFile:
     return ActionFile(f"{spec.target.namespace}/{action}", "set_paused.js.j2", meta, config)
 
 
+class _Handoff(NamedTuple):
+    """What every action of one handoff shares."""
+
+    spec: Spec
+    handoff: Handoff
+    prefix: str   # <namespace>/<handoff id>
+    base: dict    # CONFIG entries every action has
+    alerts: list  # CONFIG of the alerts the action code sends (skill-only ones are the flow's)
+
+    @property
+    def hitl(self) -> bool:
+        return self.spec.target.module == "hitl"
+
+    def file(self, name: str, meta: ActionMeta, config: dict) -> ActionFile:
+        return ActionFile(f"{self.prefix}/{name}", f"{name}.js.j2", meta, {**self.base, **config})
+
+
 def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFile]:
-    base = _base_config(spec)
     alerts = [channels.of(a).config(a) for a in handoff.alerts if not channels.of(a).skill_only(a)]
-    full_name = ({"attributes": list(handoff.full_name.attributes), "template": handoff.full_name.template}
-                 if handoff.full_name else None)
+    h = _Handoff(spec, handoff, prefix, _base_config(spec), alerts)
+    optional = [_set_full_name(h) if handoff.full_name else None, _alert_agents(h) if alerts else None]
+    return [_start(h)] + [f for f in optional if f] + [_prepare_call_api(h), _resume(h), _should_start(h)]
+
+
+def _full_name(handoff: Handoff) -> dict | None:
+    if not handoff.full_name:
+        return None
+    return {"attributes": list(handoff.full_name.attributes), "template": handoff.full_name.template}
+
+
+def _start(h: _Handoff) -> ActionFile:
+    handoff = h.handoff
     about = f" {handoff.description}" if handoff.description else ""
-    start = {**base, "pauseScope": handoff.pause_scope, "checkAgents": handoff.check_agents, "fullName": full_name,
-             "alerts": alerts, "say": dict(handoff.say), "failureSay": dict(handoff.failure_say),
-             "noAgentSay": dict(handoff.no_agent_say) if handoff.no_agent_say else None}
-    files = [ActionFile(f"{prefix}/start", "start.js.j2", ActionMeta(
+    return h.file("start", ActionMeta(
         title=f"Hand over to an agent ({handoff.id})",
         description=(f"Starts the {handoff.id} handoff: sets the full name, "
-                     f"{'pauses the conversation in HITL' if spec.target.module == 'hitl' else 'creates a HITL Next handoff'}, "
+                     f"{'pauses the conversation in HITL' if h.hitl else 'creates a HITL Next handoff'}, "
                      f"alerts agents and tells the user. Never throws: on failure sets temp.hitl_failed and temp.hitl_error.{about}"),
-        params=(REASON,)), start)]
-    if full_name:
-        files.append(ActionFile(f"{prefix}/set_full_name", "set_full_name.js.j2", ActionMeta(
-            title=f"Set the user's full name ({handoff.id})",
-            description="Sets user.full_name (shown by hitl) and user.fullName (shown by hitlnext) from the user's attributes; other attributes are kept."),
-            {**base, "fullName": full_name}))
-    if alerts:
-        files.append(ActionFile(f"{prefix}/alert_agents", "alert_agents.js.j2", ActionMeta(
-            title=f"Alert agents ({handoff.id})",
-            description=f"Sends the {handoff.id} alerts ({', '.join(a['kind'] for a in alerts)}) side by side; failures are logged and listed in temp.hitl_alert_errors.",
-            params=(REASON, KINDS)), {**base, "alerts": alerts}))
-    prepared = [channels.of(a).prepared(a, i) for i, a in enumerate(handoff.alerts)]
-    files.append(ActionFile(f"{prefix}/prepare_call_api", "prepare_call_api.js.j2", ActionMeta(
-        title=f"Prepare the Call-API skills ({handoff.id})",
+        params=(REASON,)),
+        {"pauseScope": handoff.pause_scope, "checkAgents": handoff.check_agents, "fullName": _full_name(handoff),
+         "alerts": h.alerts, "say": dict(handoff.say), "failureSay": dict(handoff.failure_say),
+         "noAgentSay": dict(handoff.no_agent_say) if handoff.no_agent_say else None})
+
+
+def _set_full_name(h: _Handoff) -> ActionFile:
+    return h.file("set_full_name", ActionMeta(
+        title=f"Set the user's full name ({h.handoff.id})",
+        description="Sets user.full_name (shown by hitl) and user.fullName (shown by hitlnext) from the user's attributes; other attributes are kept."),
+        {"fullName": _full_name(h.handoff)})
+
+
+def _alert_agents(h: _Handoff) -> ActionFile:
+    return h.file("alert_agents", ActionMeta(
+        title=f"Alert agents ({h.handoff.id})",
+        description=f"Sends the {h.handoff.id} alerts ({', '.join(a['kind'] for a in h.alerts)}) side by side; failures are logged and listed in temp.hitl_alert_errors.",
+        params=(REASON, KINDS)), {"alerts": h.alerts})
+
+
+def _prepare_call_api(h: _Handoff) -> ActionFile:
+    prepared = [channels.of(a).prepared(a, i) for i, a in enumerate(h.handoff.alerts)]
+    return h.file("prepare_call_api", ActionMeta(
+        title=f"Prepare the Call-API skills ({h.handoff.id})",
         description=("For the generated flow's Call-API skills: puts the message values (made safe for Mustache) into temp.hitl_vars "
                      "and the webhook requests into temp.hitl_webhooks; with token=true, the bot API's base URL and a short-lived "
                      "bearer header (Botpress's server token) into temp.hitl_api, for the one skill that follows."),
         params=(Param("token", "boolean", "Also hand the server token to the next Call-API skill (the node after it deletes it)"),),
-        hidden=True), {**base, "webhooks": [p for p in prepared if p], "userAttributes": user_attributes(*_element_texts(handoff))}))
-    files.append(ActionFile(f"{prefix}/resume", "resume.js.j2", ActionMeta(
-        title=f"Hand back to the bot ({handoff.id})",
-        description=("Unpauses this conversation and tells the user the bot is back." if spec.target.module == "hitl"
+        hidden=True), {"webhooks": [p for p in prepared if p], "userAttributes": user_attributes(*_element_texts(h.handoff))})
+
+
+def _resume(h: _Handoff) -> ActionFile:
+    return h.file("resume", ActionMeta(
+        title=f"Hand back to the bot ({h.handoff.id})",
+        description=("Unpauses this conversation and tells the user the bot is back." if h.hitl
                      else "Tells the user the bot is back (agents resolve HITL Next handoffs in their screen).")),
-        {**base, "pauseScope": handoff.pause_scope, "say": dict(handoff.resume_say) if handoff.resume_say else None}))
-    keys = trigger_keys(handoff)
-    files.append(ActionFile(f"{prefix}/should_start", "should_start.js.j2", ActionMeta(
-        title=f"Should the {handoff.id} handoff start?",
+        {"pauseScope": h.handoff.pause_scope, "say": dict(h.handoff.resume_say) if h.handoff.resume_say else None})
+
+
+def _should_start(h: _Handoff) -> ActionFile:
+    keys = trigger_keys(h.handoff)
+    return h.file("should_start", ActionMeta(
+        title=f"Should the {h.handoff.id} handoff start?",
         description=(f"Sets temp.{keys.flag} to true when the message asks for a person (keywords, intent, or repeated "
                      f"misunderstandings), with the reason in temp.{keys.reason}.")),
-        {**base, **triggers.should_start_config(handoff.trigger), "keys": keys._asdict()}))
-    return files
+        {**triggers.should_start_config(h.handoff.trigger), "keys": keys._asdict()})
 
 
 def _element_texts(handoff: Handoff):
