@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from hitl_gen.botpress import layout
+from hitl_gen.botpress.knowledge import lookup
 from hitl_gen.render.actions import action_files, action_path
 from hitl_gen.render.content import element_hash, merge_elements
 from hitl_gen.render.flows import handoff_flow
@@ -24,7 +25,7 @@ from hitl_gen.render.module_config import module_config
 from hitl_gen.render.skills import skill_ui
 from hitl_gen.spec.model import Spec
 
-ELEMENT_TYPES = ("builtin_text", "builtin_single-choice")
+ELEMENT_TYPES = tuple(lookup("formats.content_types"))  # the content types hitl-gen writes elements of
 
 
 class PlannedFile(NamedTuple):
