@@ -18,7 +18,7 @@ from hitl_gen.botpress import layout
 from hitl_gen.botpress.knowledge import lookup
 from hitl_gen.render.actions import action_files, action_path
 from hitl_gen.render.content import element_hash, merge_elements
-from hitl_gen.render.flows import handoff_flow
+from hitl_gen.render.flow import handoff_flow
 from hitl_gen.render.ids import IdAllocator
 from hitl_gen.render.install_doc import install_doc
 from hitl_gen.render.module_config import module_config

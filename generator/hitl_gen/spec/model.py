@@ -40,11 +40,6 @@ class FullName(NamedTuple):
     template: str | None = None
 
 
-# TRANSITIONAL re-exports while render/flows.py is being rewritten; renderers ask the channel registry.
-from hitl_gen.channels.admin_notification import AdminNotification  # noqa: E402,F401
-from hitl_gen.channels.email import Email  # noqa: E402,F401
-from hitl_gen.channels.webhook import Webhook  # noqa: E402,F401
-
 # An alert is the model value of its channel (hitl_gen.channels): each has a `kind`.
 Alert = Any
 

@@ -1,0 +1,152 @@
+"""One handoff flow per handoff (FACTS §3-§4): its steps wired by name as a graph,
+then laid out and serialised.
+
+    entry (clears the trigger flag) → [button] → prepare (full name, message values,
+          code-only alerts) → webhook/e-mail skills
+          → token → pause (hitl) | token → agents check → token → handoff (hitlnext)
+          → handed_over (say, wait) → token → unpause → back (say) → #
+    failures → failed (say) → #      no agent online → no_agent (say) → #
+
+A "token" node puts the server token into temp for the one Call-API skill after it;
+every node that skill leads to deletes it first (FACTS §12: nothing a template can
+read may hold it longer than the call).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from hitl_gen.botpress import routes
+from hitl_gen.render.flow.alerts import AlertSteps, alert_steps
+from hitl_gen.render.flow.graph import END, JSON_HEADERS, ChoiceElement, Graph, GraphBuilder, Say, Skill, TextElement, call_api
+from hitl_gen.render.flow.layout import layout
+from hitl_gen.render.flow.serialise import serialise
+from hitl_gen.render.ids import IdAllocator
+from hitl_gen.render.skills import SkillCall, instruction
+from hitl_gen.render.state import API, trigger_keys
+from hitl_gen.spec.model import Handoff, Spec
+
+BUTTON_VALUE = "agent"
+AUTH_HEADERS = {"Authorization": "{{{temp." + API + ".authorization}}}", **JSON_HEADERS}
+API_BASE = "{{{temp." + API + ".baseURL}}}"
+AGENT_ONLINE = "Array.isArray(temp.hitl_agents.body) && temp.hitl_agents.body.some(agent => agent.online)"
+HANDOFF_BODY = '{"userId":"{{{event.target}}}","userThreadId":"{{{event.threadId}}}","userChannel":"{{{event.channel}}}"}'
+
+
+def _forget(name: str) -> str:
+    """Botpress's own setVariable deletes a temp value when given an empty one."""
+    return instruction("builtin/setVariable", {"type": "temp", "name": name, "value": ""})
+
+
+FORGET_TOKEN = _forget(API)
+
+
+class HandoffFlow(NamedTuple):
+    name: str                       # <handoff>.flow.json
+    flow: dict
+    ui: dict
+    skills: list[SkillCall]
+    elements: dict[str, list[dict]]  # content type -> elements
+
+
+def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
+    graph = handoff_graph(spec, handoff)
+    out = serialise(graph, layout(graph), ids, handoff.id, f"hitl-gen handoff {handoff.id}")
+    return HandoffFlow(f"{handoff.id}.flow.json", out.flow, out.ui, out.skills, out.elements)
+
+
+class _Wiring(GraphBuilder):
+    """The handoff's graph as it is built, and the instructions its nodes run."""
+
+    def __init__(self, spec: Spec, handoff: Handoff):
+        super().__init__("entry")
+        self.spec, self.handoff = spec, handoff
+
+    def action(self, name: str, args: dict | None = None) -> str:
+        return instruction(f"{self.spec.target.namespace}/{self.handoff.id}/{name}", args or {})
+
+    def token(self, name: str, skill_node: str) -> None:
+        """A node that hands the server token to the Call-API skill `skill_node` only."""
+        self.standard(name, [self.action("prepare_call_api", {"token": True})], {"true": skill_node})
+
+    def call(self, name: str, skill: Skill, success: str, failure: str) -> None:
+        self.skill(name, skill, {"success": success, "failure": failure})
+
+
+def handoff_graph(spec: Spec, handoff: Handoff) -> Graph:
+    w = _Wiring(spec, handoff)
+    hitl = spec.target.module == "hitl"
+    _entry(w)
+    hand_over = "pause_token" if hitl else ("agents_token" if handoff.check_agents else "handoff_token")
+    _prepare(w, alert_steps(handoff), hand_over)
+    unpause = None
+    if hitl:
+        unpause = _pause(w)
+    else:
+        _hitlnext(w)
+    _handed_over_and_back(w, unpause)
+    return w.build()
+
+
+def _entry(w: _Wiring) -> None:
+    button = w.handoff.trigger.button
+    # A flow's ends (#) return to the caller in the same turn, where the condition that
+    # started the handoff is checked again (FACTS §12): clear it on the way in.
+    w.standard("entry", [_forget(trigger_keys(w.handoff).flag)], {"true": "button" if button else "prepare"})
+    if button:
+        keywords = list(dict.fromkeys([BUTTON_VALUE, *button.label.values(), *button.keywords]))
+        choice = ChoiceElement("button", button.question, button.label, BUTTON_VALUE)
+        w.skill("button", Skill("choice", "button", {"contentId": choice, "keywords": {BUTTON_VALUE: keywords}}),
+                {BUTTON_VALUE: "prepare", "failure": END})
+
+
+def _prepare(w: _Wiring, alerts: AlertSteps, hand_over: str) -> None:
+    prepare = [w.action("set_full_name")] if w.handoff.full_name else []
+    prepare.append(w.action("prepare_call_api"))
+    if alerts.in_code:
+        prepare.append(w.action("alert_agents", {"kinds": ",".join(alerts.in_code)}))
+    following = [step.name for step in alerts.steps] + [hand_over]
+    w.standard("prepare", prepare, {"true": following[0]})
+    # An alert that fails must not keep the user from an agent.
+    for step, after in zip(alerts.steps, following[1:]):
+        w.call(step.name, step.skill, after, after)
+
+
+def _pause(w: _Wiring) -> Skill:
+    """hitl: pause the user (or only this conversation); the unpause skill is returned
+    for after the agent is done."""
+    thread = "?threadId={{{event.threadId}}}" if w.handoff.pause_scope == "conversation" else ""
+    user_route = routes.fill(routes.HITL_USER_ACTION, channel="{{{event.channel}}}", user="{{{event.target}}}")
+    url = {action: API_BASE + routes.fill(user_route, action=action) + thread for action in ("pause", "unpause")}
+    w.token("pause_token", "pause")
+    w.call("pause", call_api("pause", "post", url["pause"], "hitl_pause", headers=AUTH_HEADERS), "handed_over", "failed")
+    return call_api("unpause", "post", url["unpause"], "hitl_unpause", headers=AUTH_HEADERS)
+
+
+def _hitlnext(w: _Wiring) -> None:
+    """hitlnext: optionally check that an agent is online, then create the handoff."""
+    if w.handoff.check_agents:
+        w.token("agents_token", "check_agents")
+        agents = call_api("agents", "get", API_BASE + routes.HITLNEXT_AGENTS, "hitl_agents", headers=AUTH_HEADERS)
+        w.call("check_agents", agents, "agent_online", "failed")
+        w.standard("agent_online", [FORGET_TOKEN], {AGENT_ONLINE: "handoff_token", "true": "no_agent"})
+        w.standard("no_agent", [Say(TextElement("no_agent", w.handoff.no_agent_say))], {"true": END})
+    w.token("handoff_token", "handoff")
+    handoff = call_api("handoff", "post", API_BASE + routes.HITLNEXT_HANDOFFS, "hitl_handoff", headers=AUTH_HEADERS,
+                       body=HANDOFF_BODY)
+    w.call("handoff", handoff, "handed_over", "failed")
+
+
+def _handed_over_and_back(w: _Wiring, unpause: Skill | None) -> None:
+    handoff = w.handoff
+    # Said by the flow in the user's language, for hitlnext too: its own transferMessage
+    # would go out in the bot's default language (config/hitlnext.json leaves it empty).
+    w.standard("handed_over", [FORGET_TOKEN, Say(TextElement("say", handoff.say))], {"true": "resume"}, wait=True)
+    w.standard("failed", [FORGET_TOKEN, Say(TextElement("failed", handoff.failure_say))], {"true": END})
+    if unpause:
+        w.token("resume", "unpause")
+        w.call("unpause", unpause, "back", "back")
+    else:
+        w.standard("resume", [w.action("prepare_call_api")], {"true": "back"})
+    back = [FORGET_TOKEN] + ([Say(TextElement("resume", handoff.resume_say))] if handoff.resume_say else [])
+    w.standard("back", back, {"true": END})
