@@ -10,7 +10,10 @@ import json
 from functools import cache
 from typing import NamedTuple
 
+from hitl_gen.botpress.knowledge import lookup
 from hitl_gen.resources import SKILL_FORMATS
+
+FLOW_VERSION = lookup("formats.flow_version")  # what the Studio writes in 12.x flow files
 
 
 @cache
@@ -41,7 +44,7 @@ def instruction(action: str, args: dict) -> str:
 
 
 def _sub_flow(skill_data: dict, nodes: list[dict]) -> dict:
-    return {"version": "0.0.1", "catchAll": {"next": []}, "startNode": "entry", "skillData": skill_data, "nodes": nodes}
+    return {"version": FLOW_VERSION, "catchAll": {"next": []}, "startNode": "entry", "skillData": skill_data, "nodes": nodes}
 
 
 def single_node_skill(skill: str, suffix: str, entry_id: str, skill_data: dict, node_id: str, node_name: str) -> SkillCall:

@@ -14,6 +14,9 @@ from hitl_gen.render.flow.graph import ChoiceElement, Graph, Instruction, Node, 
 from hitl_gen.render.flow.layout import Cell
 from hitl_gen.render.ids import IdAllocator
 from hitl_gen.render.skills import SkillCall, choice_skill, single_node_skill
+from hitl_gen.botpress.knowledge import lookup
+
+FLOW_VERSION = lookup("formats.flow_version")  # what the Studio writes in 12.x flow files
 
 TEXT, CHOICE = "builtin_text", "builtin_single-choice"  # the content types a flow's elements have
 CHOICE_NODES = 4  # entry, parse, invalid, sorry: the nodes choice_skill writes
@@ -79,7 +82,7 @@ def serialise(graph: Graph, cells: dict[str, Cell], ids: IdAllocator, prefix: st
     # A skill may name its node itself (the Studio names a choice node after its sub-flow).
     renamed = {node.name: call.name for node, call in zip(graph.nodes, made) if isinstance(call, SkillCall)}
     nodes = [_flow_node(node, parts, renamed) for node, parts in zip(graph.nodes, made)]
-    flow = {"version": "0.0.1", "catchAll": {"next": []}, "startNode": renamed.get(graph.start, graph.start),
+    flow = {"version": FLOW_VERSION, "catchAll": {"next": []}, "startNode": renamed.get(graph.start, graph.start),
             "description": description, "nodes": nodes}
     ui = {"nodes": [{"id": flow_node["id"], "position": cells[node.name].position()}
                     for node, flow_node in zip(graph.nodes, nodes)], "links": []}
