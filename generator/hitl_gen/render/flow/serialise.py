@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from hitl_gen.botpress.knowledge import lookup
 from hitl_gen.render import content
 from hitl_gen.render.flow.graph import ChoiceElement, Graph, Instruction, Node, Say, Skill, TextElement
 from hitl_gen.render.flow.layout import Cell
 from hitl_gen.render.ids import IdAllocator
 from hitl_gen.render.skills import SkillCall, choice_skill, single_node_skill
-from hitl_gen.botpress.knowledge import lookup
 
 FLOW_VERSION = lookup("formats.flow_version")  # what the Studio writes in 12.x flow files
 
