@@ -147,15 +147,15 @@ def test_idempotent_calls_retry_on_503_then_succeed(client, httpx_mock):
     assert len(httpx_mock.get_requests()) == 3
 
 
-def test_retries_back_off_and_give_up(httpx_mock):
+def test_a_read_without_an_answer_is_retried_with_backoff_then_given_up(httpx_mock):
     waits = []
     client = BotpressClient(URL, token=JWT, retries=2, backoff=0.5, sleep=waits.append)
     for _ in range(3):
-        httpx_mock.add_exception(httpx.ConnectError("refused"))
+        httpx_mock.add_exception(httpx.ReadError("connection reset by peer"))
     with pytest.raises(ConnectionProblem) as caught:
         client.sessions("support-bot")
-    assert waits == [0.5, 1.0] and caught.value.exit_code == 3
-    assert "cannot reach http://bp.test:3000 (ConnectError)" in str(caught.value)
+    assert waits == [0.5, 1.0] and caught.value.exit_code == 3 and len(httpx_mock.get_requests()) == 3
+    assert "cannot reach http://bp.test:3000 (ReadError)" in str(caught.value)
 
 
 def test_a_pause_that_times_out_is_not_retried_and_may_have_happened(client, httpx_mock):
@@ -165,12 +165,55 @@ def test_a_pause_that_times_out_is_not_retried_and_may_have_happened(client, htt
     assert len(httpx_mock.get_requests()) == 1
 
 
-def test_a_read_that_cannot_connect_is_retried_then_a_connection_problem(client, httpx_mock):
-    for _ in range(3):
-        httpx_mock.add_exception(httpx.ConnectError("refused"))
-    with pytest.raises(ConnectionProblem, match="cannot reach"):
+def test_a_connect_error_is_final_here_as_the_transport_has_retried_it(httpx_mock):
+    # pytest-httpx stands in for the whole transport, its connect retries included:
+    # tests/test_client_transport.py shows a refused connect retried on a real socket.
+    waits = []
+    client = BotpressClient(URL, token=JWT, sleep=waits.append)
+    httpx_mock.add_exception(httpx.ConnectError("refused"))
+    with pytest.raises(ConnectionProblem, match=r"cannot reach http://bp.test:3000 \(ConnectError\)"):
         client.sessions("support-bot")
-    assert len(httpx_mock.get_requests()) == 3
+    assert len(httpx_mock.get_requests()) == 1 and waits == []
+
+
+def test_a_pause_that_loses_its_connection_is_not_retried_and_names_the_crash(client, httpx_mock):
+    httpx_mock.add_exception(httpx.RemoteProtocolError("Server disconnected without sending a response."))
+    with pytest.raises(ServerError, match="dropped the connection") as caught:
+        client.set_paused("support-bot", True, channel="web", user="ghost")
+    assert "no HITL session yet" in str(caught.value) and len(httpx_mock.get_requests()) == 1
+
+
+def test_a_pause_answered_503_is_retried(client, httpx_mock):
+    httpx_mock.add_response(method="POST", url=f"{BOT}/mod/hitl/sessions/3/pause", status_code=503)
+    httpx_mock.add_response(method="POST", url=f"{BOT}/mod/hitl/sessions/3/pause", text="OK")
+    client.set_paused("support-bot", True, session=3)
+    assert len(httpx_mock.get_requests()) == 2
+
+
+def test_an_injected_client_gets_the_server_and_the_token_of_the_moment():
+    seen = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, str(request.url), request.headers.get("Authorization")))
+        if request.url.path.endswith("/login/basic/default"):
+            return httpx.Response(200, json=login_answer())
+        return httpx.Response(200, json=[])
+
+    http = httpx.Client(transport=httpx.MockTransport(server))
+    with BotpressClient(URL + "/", token="stale", http=http) as client:
+        client.login("a@b.c", SECRET)
+        client.sessions("support-bot")
+    assert seen == [("POST", LOGIN, None),  # login carries no token, not even the stale one
+                    ("GET", f"{BOT}/mod/hitl/sessions", f"Bearer {JWT}")]  # the new token, at once
+    assert not http.is_closed  # the caller's to close
+
+
+def test_public_routes_carry_no_token(client, httpx_mock):
+    httpx_mock.add_response(method="GET", url=f"{URL}/version", text="12.22.1")
+    httpx_mock.add_response(method="GET", url=f"{URL}/status", json={})
+    client.version()
+    client.status()
+    assert [r.headers.get("Authorization") for r in httpx_mock.get_requests()] == [None, None]
 
 
 def test_every_call_has_a_timeout():
@@ -240,3 +283,8 @@ def test_a_missing_hitlnext_route_names_the_hitlnext_routes(client, httpx_mock):
     with pytest.raises(ServerError) as caught:
         client.agents("support-bot")
     assert "the HITL Next routes are /api/v1/bots/{bot}/mod/hitlnext/..." in str(caught.value)
+
+
+def test_a_server_under_a_path_keeps_the_path_and_the_encoded_bot_id(httpx_mock):
+    httpx_mock.add_response(method="GET", url=f"{URL}/bp/api/v1/bots/a%20b%2Fc/mod/hitl/sessions", json=[])
+    assert BotpressClient(URL + "/bp/", token=JWT).sessions("a b/c") == []

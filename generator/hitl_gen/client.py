@@ -1,10 +1,9 @@
 """A small client for a live Botpress v12 (FACTS §6-§8), on httpx.
 
-Every call has a timeout. Idempotent calls (reads, pause, unpause) are retried with
-backoff on connection errors and 502/503/504; nothing else is. Errors become
-ServerError (the server said no) or ConnectionProblem (it could not be reached),
-each saying what was tried and the likely fix, and never containing a password or
-a token.
+Every call has a timeout; httpx retries failed connects. Reads are also retried after
+no answer, and idempotent calls (reads, pause, unpause) after a 502/503/504. Errors
+become ServerError (the server said no) or ConnectionProblem (it could not be reached),
+each saying what was tried and the likely fix, and never a password or a token.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ import binascii
 import json
 import re
 import time
+import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -24,6 +24,7 @@ from hitl_gen.errors import ConnectionProblem, ServerError
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 RETRY_STATUSES = {502, 503, 504}
+NEVER_CONNECTED = (httpx.ConnectError, httpx.ConnectTimeout)  # the transport has retried these already
 # Who the token belongs to: a route that wants a valid token but no bot. It moved in
 # 12.20.0 (admin/user/profile); 12.0 to 12.19 answer it under auth/me/profile.
 PROFILE_ROUTES = ("/api/v1/admin/user/profile", "/api/v1/auth/me/profile")
@@ -67,6 +68,28 @@ class Token:
         return self.expires_at - margin > now
 
 
+class BearerToken(httpx.Auth):
+    """The token as of sending, so a login mid-session (doctor) is in the next request."""
+
+    def __init__(self, current: Callable[[], str | None]):
+        self.current = current
+
+    def auth_flow(self, request: httpx.Request):
+        token = self.current()
+        if token:
+            request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+
+def server_transport(url: str, retries: int) -> httpx.HTTPTransport:
+    """Retries failed connects: a request that never connected never reached the server, so
+    even a login or a pause may be retried. Given a transport, httpx stops reading
+    HTTP(S)_PROXY, ALL_PROXY and NO_PROXY, so this one server's proxy is looked up here."""
+    proxies, parts = urllib.request.getproxies(), httpx.URL(url)
+    proxy = None if urllib.request.proxy_bypass(parts.host) else proxies.get(parts.scheme) or proxies.get("all")
+    return httpx.HTTPTransport(retries=retries, proxy=f"http://{proxy}" if proxy and "://" not in proxy else proxy)
+
+
 class BotpressClient:
     def __init__(self, url: str, *, token: str | None = None, http: httpx.Client | None = None,
                  retries: int = 2, backoff: float = 0.25, sleep: Callable[[float], None] = time.sleep,
@@ -74,11 +97,10 @@ class BotpressClient:
         self.url = url.rstrip("/")
         self.token = token
         self._owns_http = http is None
-        self.http = http or httpx.Client(timeout=DEFAULT_TIMEOUT)
-        self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep
-        self.clock = clock
+        self.http = http or httpx.Client(timeout=DEFAULT_TIMEOUT, transport=server_transport(self.url, retries))
+        # An injected client (tests) keeps its transport and timeouts, and gets this server and token too.
+        self.http.base_url, self.http.auth = self.url, BearerToken(lambda: self.token)
+        self.retries, self.backoff, self.sleep, self.clock = retries, backoff, sleep, clock
 
     def close(self) -> None:
         if self._owns_http:
@@ -92,7 +114,7 @@ class BotpressClient:
 
     # ---- auth ----------------------------------------------------------------
     def login(self, email: str, password: str) -> Token:
-        response = self._request("POST", routes.LOGIN, json={"email": email, "password": password}, idempotent=False, auth=False,
+        response = self._request("POST", routes.LOGIN, json={"email": email, "password": password}, auth=None,
                                  what="logging in")
         try:
             body = response.json()
@@ -121,10 +143,10 @@ class BotpressClient:
 
     # ---- server --------------------------------------------------------------
     def version(self) -> str:
-        return self._request("GET", "/version", auth=False, what="reading the version").text.strip()
+        return self._request("GET", "/version", auth=None, what="reading the version").text.strip()
 
     def status(self) -> Any:
-        return self._request("GET", "/status", auth=False, what="checking the server").json()
+        return self._request("GET", "/status", auth=None, what="checking the server").json()
 
     def bot(self, bot: str) -> dict:
         return self._request("GET", routes.bot_base(bot) + "/", what=f"reading bot {bot!r}",
@@ -143,11 +165,9 @@ class BotpressClient:
                    user: str | None = None, thread: str | None = None) -> None:
         action = "pause" if paused else "unpause"
         if session is not None:
-            path = routes.session_action(session, action)
-            params = {}
+            path, params = routes.session_action(session, action), {}
         else:
-            path = routes.user_action(channel, user, action)
-            params = {"threadId": thread} if thread else {}
+            path, params = routes.user_action(channel, user, action), ({"threadId": thread} if thread else {})
         self._request("POST", routes.bot_base(bot) + path, params=params, what=f"{action} ({_who(session, channel, user, thread)})",
                       on_500="the user has no HITL session yet: HITL creates one at the user's first message, so wait for it")
 
@@ -165,47 +185,43 @@ class BotpressClient:
         return self._request("GET", routes.bot_base(bot) + routes.HITLNEXT_AGENTS, what="listing HITL Next agents").json()
 
     # ---- plumbing ------------------------------------------------------------------
-    def _request(self, method: str, path: str, *, what: str, idempotent: bool | None = None, auth: bool = True,
-                 on_500: str | None = None, on_404: str | None = None, missing_route_ok: bool = False,
-                 headers: dict | None = None, **kwargs) -> httpx.Response:
-        if idempotent is None:
-            idempotent = method == "GET" or path.endswith(("/pause", "/unpause"))
-        headers = dict(headers or {})
-        if auth and self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        attempt = 0
-        while True:
-            try:
-                response = self.http.request(method, self.url + path, headers=headers, **kwargs)
-            except httpx.TransportError as err:
-                # A pause that reached the server and got no answer is not retried: on
-                # 12.22.1 that is the hitl module crashing its worker (no session for the
-                # user or thread), and every retry would crash it again (the server stops
-                # for good after a few restarts). Reads, and calls that never connected, are.
-                reached = not isinstance(err, (httpx.ConnectError, httpx.ConnectTimeout))
-                if reached and method != "GET":
-                    if isinstance(err, httpx.TimeoutException):
-                        raise ConnectionProblem(f"{self.url}: {what}: {method} {path} got no answer in time; it may still "
-                                                "have happened: check with `hitl-gen status` or `hitl-gen sessions`") from None
-                    raise ServerError(f"{self.url}: {what}: {method} {path} got no answer: the server dropped the "
-                                      "connection. Botpress 12.22.1's hitl module crashes its worker when the user has no HITL "
-                                      "session yet (one is created at the user's first message) or the thread is unknown; check "
-                                      "the ids with `hitl-gen sessions`, and the server log") from None
-                if idempotent and attempt < self.retries:
-                    attempt += 1
-                    self.sleep(self.backoff * 2 ** (attempt - 1))
-                    continue
-                raise ConnectionProblem(f"{self.url}: {what}: cannot reach {self.url} ({type(err).__name__}); "
-                                        "check the URL and that Botpress is running") from None
-            if response.status_code in RETRY_STATUSES and idempotent and attempt < self.retries:
-                attempt += 1
+    def _request(self, method: str, path: str, *, what: str, on_500: str | None = None, on_404: str | None = None,
+                 missing_route_ok: bool = False, **kwargs) -> httpx.Response:
+        """`auth=None` (httpx's own argument) sends no token: login and the public routes."""
+        idempotent = method == "GET" or path.endswith(("/pause", "/unpause"))
+        for attempt in range(self.retries + 1):
+            if attempt:
                 self.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                response = self.http.request(method, path, **kwargs)
+            except httpx.TransportError as err:
+                # The transport has retried the connect already, and never resends a request it
+                # sent, so a read that got no answer is sent again here. A pause is not: on 12.22.1
+                # no answer is the hitl module crashing its worker (no session for the user or
+                # thread), and every retry would crash it again (it stops for good after a few).
+                if method != "GET" or isinstance(err, NEVER_CONNECTED) or attempt == self.retries:
+                    raise self._unanswered(method, path, what, err) from None
                 continue
-            if response.status_code >= 400:
-                if missing_route_ok and response.status_code == 404 and _express_404(response):
-                    return response
-                raise ServerError(self._explain(method, path, response, what, on_500, on_404))
-            return response
+            if not (response.status_code in RETRY_STATUSES and idempotent):
+                break
+        if response.status_code >= 400:
+            if missing_route_ok and response.status_code == 404 and _express_404(response):
+                return response
+            raise ServerError(self._explain(method, path, response, what, on_500, on_404))
+        return response
+
+    def _unanswered(self, method: str, path: str, what: str, err: httpx.TransportError) -> Exception:
+        """A call that reached the server and got no answer may have happened: say so, never retry it."""
+        if method == "GET" or isinstance(err, NEVER_CONNECTED):
+            return ConnectionProblem(f"{self.url}: {what}: cannot reach {self.url} ({type(err).__name__}); "
+                                     "check the URL and that Botpress is running")
+        if isinstance(err, httpx.TimeoutException):
+            return ConnectionProblem(f"{self.url}: {what}: {method} {path} got no answer in time; it may still "
+                                     "have happened: check with `hitl-gen status` or `hitl-gen sessions`")
+        return ServerError(f"{self.url}: {what}: {method} {path} got no answer: the server dropped the "
+                           "connection. Botpress 12.22.1's hitl module crashes its worker when the user has no HITL "
+                           "session yet (one is created at the user's first message) or the thread is unknown; check "
+                           "the ids with `hitl-gen sessions`, and the server log")
 
     def _explain(self, method: str, path: str, response: httpx.Response, what: str, on_500: str | None,
                  on_404: str | None = None) -> str:
@@ -226,9 +242,7 @@ class BotpressClient:
                 title = {"hitl": "HITL", "hitlnext": "HITL Next"}.get(name, name)
                 return (f"{where} (Cannot {method} {path}): no such route; the {title} routes are "
                         f"{routes.BOT_BASE}/mod/{name}/..., so check the bot id and that the module is enabled for this bot")
-            if on_404:
-                return f"{where}: {on_404}"
-            return f"{where}: not found; check the bot id"
+            return f"{where}: {on_404 or 'not found; check the bot id'}"
         if status == 500 and on_500:
             return f"{where}: {on_500}"
         return f"{where}: {response.text[:200].strip() or response.reason_phrase}; see the Botpress server log"
