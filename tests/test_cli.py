@@ -41,7 +41,7 @@ def test_init_writes_a_starter_that_validates_and_refuses_to_overwrite(tmp_path)
     assert run("validate", target)[0] == 0
     before = target.read_bytes()
     code, _, err = run("init", target)
-    assert code == 2 and "already exists" in err
+    assert (code, err) == (2, f"{target}: init: the file already exists; pick another path or delete it first\n")
     assert target.read_bytes() == before
 
 
@@ -109,7 +109,8 @@ def test_an_edited_file_is_a_conflict_and_nothing_is_written(tmp_path):
     spec.write_text(spec.read_text().replace("An agent will be with you shortly.", "Changed."))
     snapshot = {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()}
     code, _, err = run("build", spec, "-o", out_dir)
-    assert code == 2 and f"{edited}:1:1: output: changed since hitl-gen wrote it" in err
+    assert (code, err) == (2, f"{edited}: output: changed since hitl-gen wrote it; rerun with --force to overwrite, "
+                              "or move your edits into the spec\n")
     assert {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()} == snapshot
     assert run("build", spec, "-o", out_dir, "--force")[0] == 0
     assert "// my change" not in edited.read_text()
@@ -121,14 +122,17 @@ def test_a_file_in_the_way_is_a_conflict(tmp_path):
     mine.parent.mkdir()
     mine.write_text("my notes")
     code, _, err = run("build", EXAMPLES[0], "-o", out_dir)
-    assert code == 2 and "INSTALL.md" in err and mine.read_text() == "my notes"
+    assert (code, err) == (2, f"{mine}: output: exists and was not written by hitl-gen; rerun with --force to overwrite, "
+                              "or move your edits into the spec\n")
+    assert mine.read_text() == "my notes"
 
 
 def test_an_up_to_date_output_is_recognised_without_rendering(tmp_path, monkeypatch):
-    from hitl_gen.spec import load
+    from hitl_gen import build
 
     assert run("build", EXAMPLES[0], "-o", tmp_path)[0] == 0
-    monkeypatch.setattr(load, "load_spec", lambda *a, **k: pytest.fail("rendered although nothing changed"))
+    monkeypatch.setattr(build, "parse_spec", lambda *a, **k: pytest.fail("parsed although nothing changed"))
+    monkeypatch.setattr(build, "build_plan", lambda *a, **k: pytest.fail("rendered although nothing changed"))
     code, out, _ = run("build", EXAMPLES[0], "-o", tmp_path, "--check")
     assert (code, out.strip()) == (0, f"{tmp_path}: up to date")
 
@@ -147,9 +151,40 @@ def test_the_up_to_date_shortcut_never_hides_a_touched_file(touch, tmp_path):
 
 
 def test_new_templates_invalidate_the_shortcut(tmp_path, monkeypatch):
-    from hitl_gen import install
+    from hitl_gen import fingerprint
 
     assert run("build", EXAMPLES[0], "-o", tmp_path)[0] == 0
-    monkeypatch.setattr(install, "_templates_fingerprint", lambda: "a newer hitl-gen")
+    monkeypatch.setattr(fingerprint, "_templates_fingerprint", lambda: "a newer hitl-gen")
     code, out, _ = run("build", EXAMPLES[0], "-o", tmp_path)
     assert code == 0 and "wrote 0 file(s), " in out and "unchanged" in out  # rendered again, same bytes
+
+
+def test_spec_errors_keep_their_real_location_and_other_errors_name_only_their_file(tmp_path):
+    invalid = sorted((REPO / "tests" / "invalid_specs").glob("*.yaml"))[0]
+    expected = invalid.with_suffix(".expected").read_text(encoding="utf-8").replace("{file}", str(invalid))
+    assert run("build", invalid, "-o", tmp_path / "out") == (2, "", expected)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    assert run("build", EXAMPLES[0], "-o", a_file) == (2, "", f"{a_file}: -o: the output path is a file, not a folder; pick a folder\n")
+
+
+def test_status_of_a_user_without_a_session_is_not_found_not_refused(monkeypatch):
+    from types import SimpleNamespace
+
+    from hitl_gen import live_commands
+    from hitl_gen.errors import ExitCode
+
+    class NoSessions:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def conversation_state(self, bot, channel, user, thread):
+            return []
+
+    connection = SimpleNamespace(url="http://bp.test", bot="support-bot")
+    monkeypatch.setattr(live_commands, "_connect", lambda args, need_bot=True: (connection, None, NoSessions()))
+    assert run("status", "--channel", "web", "--user", "ghost", "--thread", "7") == (
+        ExitCode.REFUSED, "", "http://bp.test: no HITL session for web/ghost/7: HITL creates one at the user's first message\n")

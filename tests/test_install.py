@@ -70,7 +70,7 @@ def test_an_edited_generated_flow_is_a_conflict_and_nothing_is_written(tmp_path)
     before = snapshot(bot_dir)
     code, _, err = run("build", spec, "--into", bot_dir)
     assert code == 2
-    assert err == f"{flow}:1:1: output: changed since hitl-gen wrote it; rerun with --force to overwrite, or move your edits into the spec\n"
+    assert err == f"{flow}: output: changed since hitl-gen wrote it; rerun with --force to overwrite, or move your edits into the spec\n"
     assert snapshot(bot_dir) == before
     assert run("build", spec, "--into", bot_dir, "--force")[0] == 0
     assert "my description" not in flow.read_text()
@@ -113,7 +113,8 @@ def test_a_bot_file_hitl_gen_did_not_write_is_never_overwritten(tmp_path):
     mine = bot_dir / "config" / "hitl.json"
     mine.write_text('{"paused": true}\n')
     code, _, err = run("build", REPO / "examples" / "minimal-hitl.yaml", "--into", bot_dir)
-    assert code == 2 and f"{mine}:1:1: output: exists and was not written by hitl-gen" in err
+    assert (code, err) == (2, f"{mine}: output: exists and was not written by hitl-gen; rerun with --force to overwrite, "
+                              "or move your edits into the spec\n")
     assert mine.read_text() == '{"paused": true}\n' and not (bot_dir / "flows" / "talk_to_agent.flow.json").exists()
 
 
@@ -149,13 +150,17 @@ def test_dry_run_into_a_bot_prints_a_diff_and_writes_nothing(tmp_path):
     assert run("build", REPO / "examples" / "minimal-hitl.yaml", "--into", bot_dir, "--check")[0] == 1
 
 
-@pytest.mark.parametrize("folder, message", [("data/bots/other-bot", "target.bot is 'support-bot'"), ("nowhere", "not a Botpress bot folder")])
-def test_into_the_wrong_folder_is_a_usage_error(folder, message, tmp_path):
+@pytest.mark.parametrize("folder, message", [
+    ("data/bots/other-bot", "--into: the folder is bot 'other-bot' but target.bot is 'support-bot'; "
+                            "install into data/bots/support-bot or change target.bot"),
+    ("nowhere", "--into: not a Botpress bot folder (no bot.config.json); give the path of data/bots/support-bot"),
+])
+def test_into_the_wrong_folder_is_an_error_without_a_line(folder, message, tmp_path):
     target = tmp_path / folder
     if "bots" in folder:
         shutil.copytree(SAMPLES / "welcome-bot", target)
-    code, _, err = run("build", REPO / "examples" / "minimal-hitl.yaml", "--into", target)
-    assert code == 2 and message in err
+    code, out, err = run("build", REPO / "examples" / "minimal-hitl.yaml", "--into", target)
+    assert (code, out, err) == (2, "", f"{target}: {message}\n")
 
 
 def _archive_files(path):
@@ -174,15 +179,26 @@ def test_archive_without_base_is_importable_and_deterministic(tmp_path):
     assert ".hitl-gen-manifest.json" not in files
 
 
-def test_archive_merges_into_an_exported_bot(tmp_path):
+def _export(tmp_path, bot_dir=SAMPLES / "welcome-bot"):
+    """The bot as the Admin exports it: its files at the top of a .tgz."""
     export = tmp_path / "export.tgz"
     with tarfile.open(export, "w:gz") as tar:
-        for path in sorted((SAMPLES / "welcome-bot").rglob("*")):
+        for path in sorted(bot_dir.rglob("*")):
             if path.is_file():
-                tar.add(path, arcname=path.relative_to(SAMPLES / "welcome-bot").as_posix())
-    original = _archive_files(export)
+                tar.add(path, arcname=path.relative_to(bot_dir).as_posix())
+    return export
+
+
+def _welcome_spec(tmp_path):
     spec = tmp_path / "welcome.yaml"
     spec.write_text((REPO / "examples" / "minimal-hitl.yaml").read_text().replace("bot: support-bot", "bot: welcome-bot"))
+    return spec
+
+
+def test_archive_merges_into_an_exported_bot(tmp_path):
+    export = _export(tmp_path)
+    original = _archive_files(export)
+    spec = _welcome_spec(tmp_path)
     assert run("build", spec, "--archive", tmp_path / "merged.tgz", "--base", export)[0] == 0
     merged = _archive_files(tmp_path / "merged.tgz")
     for name, data in original.items():
@@ -191,11 +207,62 @@ def test_archive_merges_into_an_exported_bot(tmp_path):
     assert json.loads(merged["content-elements/builtin_text.json"])[:17] == json.loads(original["content-elements/builtin_text.json"])
 
 
+def test_a_file_in_the_way_in_the_export_is_a_conflict_as_with_into(tmp_path):
+    """The archive goes through the same plan, compare, apply as --into: the same
+    conflict, named inside the export, the same --force."""
+    bot_dir = sample_bot(tmp_path / "bot", "welcome-bot")
+    (bot_dir / "config" / "hitl.json").write_text('{"paused": true}\n')
+    export, spec, archive = _export(tmp_path, bot_dir), _welcome_spec(tmp_path), tmp_path / "merged.tgz"
+    hint = "rerun with --force to overwrite, or move your edits into the spec"
+    in_the_way = bot_dir / "config" / "hitl.json"
+    assert run("build", spec, "--into", bot_dir)[2] == f"{in_the_way}: output: exists and was not written by hitl-gen; {hint}\n"
+    code, out, err = run("build", spec, "--archive", archive, "--base", export)
+    assert (code, out, err) == (2, "", f"{export}/config/hitl.json: output: exists and was not written by hitl-gen; {hint}\n")
+    assert not archive.exists()
+    assert run("build", spec, "--archive", archive, "--base", export, "--force")[0] == 0
+    assert _archive_files(archive)["config/hitl.json"] != b'{"paused": true}\n'
+
+
+def test_dry_run_and_check_of_an_archive_compare_with_its_base_as_into_does_and_write_nothing(tmp_path):
+    bot_dir = sample_bot(tmp_path / "bot", "welcome-bot")
+    export, spec, archive = _export(tmp_path, bot_dir), _welcome_spec(tmp_path), tmp_path / "merged.tgz"
+    code, into_diff, err = run("build", spec, "--into", bot_dir, "--dry-run")
+    *into_diff, into_summary = into_diff.replace(f"{bot_dir}/", "").splitlines()
+    code, archive_diff, err = run("build", spec, "--archive", archive, "--base", export, "--dry-run")
+    *archive_diff, archive_summary = archive_diff.replace(f"{export}/", "").splitlines()
+    assert (code, err) == (0, "") and archive_diff == into_diff
+    assert "--- content-elements/builtin_text.json (on disk)" in archive_diff
+    assert archive_summary.replace(str(archive), str(bot_dir)) == into_summary
+    assert run("build", spec, "--archive", archive, "--check")[0] == 1
+    assert not archive.exists()
+
+
+def test_base_without_archive_is_a_usage_error(tmp_path):
+    code, out, err = run("build", REPO / "examples" / "minimal-hitl.yaml", "-o", tmp_path, "--base", tmp_path / "x.tgz")
+    assert (code, out, err) == (2, "", "hitl-gen: build: --base goes with --archive\n")
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"not a tarball", "cannot read the bot export (not a gzip file); give a .tgz exported from the Botpress Admin"),
+    (None, "not a bot export (no bot.config.json at its top); give a .tgz exported from the Botpress Admin"),
+])
+def test_an_unusable_base_is_named_without_a_line(content, reason, tmp_path):
+    export = tmp_path / "export.tgz"
+    if content is None:
+        with tarfile.open(export, "w:gz") as tar:
+            tar.add(SAMPLES / "welcome-bot" / "flows", arcname="flows")
+    else:
+        export.write_bytes(content)
+    code, out, err = run("build", _welcome_spec(tmp_path), "--archive", tmp_path / "x.tgz", "--base", export)
+    assert (code, out, err) == (2, "", f"{export}: --base: {reason}\n")
+
+
 def test_archive_refuses_global_actions(tmp_path):
     spec = tmp_path / "global.yaml"
     spec.write_text((REPO / "examples" / "minimal-hitl.yaml").read_text().replace("  languages: [en]", "  languages: [en]\n  actions: global"))
     code, _, err = run("build", spec, "--archive", tmp_path / "x.tgz")
-    assert code == 2 and "cannot carry global actions" in err and not (tmp_path / "x.tgz").exists()
+    assert (code, err) == (2, f"{spec}: target.actions: a bot archive cannot carry global actions; use `actions: bot` or -o OUT\n")
+    assert not (tmp_path / "x.tgz").exists()
 
 
 def test_global_actions_go_to_data_global(tmp_path):
@@ -224,7 +291,7 @@ def test_a_bot_language_the_spec_lacks_is_refused(tmp_path):
     before = snapshot(bot_dir)
     code, _, err = run("build", REPO / "examples" / "bilingual-alerts.yaml", "--into", bot_dir)
     assert code == 2
-    assert err == (f"{bot_dir / 'bot.config.json'}:1:1: languages: the bot speaks de, which the spec does not have "
+    assert err == (f"{bot_dir / 'bot.config.json'}: languages: the bot speaks de, which the spec does not have "
                    "(target.languages: en, fr); add de to target.languages and give every text in it\n")
     assert snapshot(bot_dir) == before
 

@@ -36,10 +36,15 @@ def test_build_of_an_invalid_spec_writes_nothing(spec, tmp_path):
     assert not out.exists()
 
 
-def test_a_missing_spec_file_is_a_located_error(tmp_path):
+def test_a_missing_or_unreadable_spec_names_the_file_without_an_invented_position(tmp_path):
     err = io.StringIO()
     assert main(["validate", str(tmp_path / "nope.yaml")], stderr=err) == 2
-    assert err.getvalue().startswith(f"{tmp_path / 'nope.yaml'}:1:1: ")
+    assert err.getvalue() == f"{tmp_path / 'nope.yaml'}: no such file; check the path, or run `hitl-gen init` to create a spec\n"
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("version: 1 # caf\xe9\n".encode("latin-1"))
+    err = io.StringIO()
+    assert main(["validate", str(latin1)], stderr=err) == 2
+    assert err.getvalue() == f"{latin1}: not UTF-8 text (invalid continuation byte); save the spec as UTF-8\n"
 
 
 def test_problems_of_several_files_are_all_reported(tmp_path):

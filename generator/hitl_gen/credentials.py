@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from hitl_gen.atomic import write_atomic
 from hitl_gen.client import Token
 
 
@@ -44,9 +45,5 @@ class TokenCache:
         data = self._read()
         data[url.rstrip("/")] = {"jwt": token.jwt, "expires_at": token.expires_at, "email": email}
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-        os.replace(tmp, self.path)
-        os.chmod(self.path, 0o600)
+        write_atomic(self.path, json.dumps(data, indent=2).encode("utf-8"), mode=0o600, make_parent=False)
+        os.chmod(self.path, 0o600)  # a strict umask may have left the owner less than read-write

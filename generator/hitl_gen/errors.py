@@ -1,26 +1,54 @@
-"""The one error family the core raises; the CLI maps it to exit codes."""
+"""The one error family the core raises, and the exit codes the CLI maps it to.
+
+Every error prints as `SUBJECT: WHERE: WHAT AND HOW TO FIX IT`. SUBJECT is the file
+the error is about, with `:line:col` only when the problem has a real position in
+it (spec problems do), the server's URL, or `hitl-gen` for a command-line mistake.
+"""
 
 from __future__ import annotations
 
 from collections import namedtuple
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What the process exit status means (README: "Exit codes")."""
+
+    OK = 0
+    OUT_OF_DATE = 1   # --check: the destination differs from what the spec renders
+    REFUSED = 1       # the server answered, and said no; one code with OUT_OF_DATE, as README documents
+    INVALID = 2       # a usage, spec, destination or conflict error: nothing was written
+    UNREACHABLE = 3   # the server could not be reached
+    INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
 class Problem(namedtuple("Problem", "file line col where message")):
-    """One user mistake, located in a file: `file:line:col: where: message`.
+    """One spec mistake, at its real position in the file: `file:line:col: where: message`
+    (line and col None for a file that cannot be read at all: `file: message`).
     (A named tuple rather than a dataclass: `hitl-gen --version` should not pay for
     importing dataclasses.)"""
 
     __slots__ = ()
 
     def __str__(self) -> str:
+        if self.line is None:  # about the file as a whole (missing, unreadable): no position to give
+            return ": ".join(part for part in (self.file, self.where, self.message) if part)
         where = self.where or "(top level)"
         return f"{self.file}:{self.line}:{self.col}: {where}: {self.message}"
 
 
 class HitlGenError(Exception):
-    """Base of every error the user can cause or fix; never a bug."""
+    """Base of every error the user can cause or fix; never a bug.
 
-    exit_code = 2
+    `subject` is a path, a URL or "hitl-gen"; `where` the flag, command or spec key
+    concerned. Callers that already start their text with its subject (client.py)
+    pass the text alone."""
+
+    exit_code = ExitCode.INVALID
+
+    def __init__(self, what: str, *, subject: object = None, where: str = ""):
+        self.subject, self.where, self.what = subject, where, what
+        super().__init__(": ".join(str(part) for part in (subject, where, what) if part))
 
     def lines(self) -> list[str]:
         return [str(self)]
@@ -38,7 +66,12 @@ class SpecError(HitlGenError):
 
 
 class UsageError(HitlGenError):
-    """A command was called the wrong way (missing file, bad flag combination)."""
+    """A command was called the wrong way (a missing flag, flags that do not go together)."""
+
+
+class DestinationError(HitlGenError):
+    """Where the build goes cannot take it: not a bot folder, a file where a folder
+    belongs, a bot speaking a language the spec lacks, an unreadable bot export."""
 
 
 class OutputConflict(HitlGenError):
@@ -50,16 +83,23 @@ class OutputConflict(HitlGenError):
         super().__init__(f"{len(self.conflicts)} file(s) would be overwritten")
 
     def lines(self) -> list[str]:
-        return [f"{path}:1:1: output: {reason}; {self.hint}" for path, reason in self.conflicts]
+        return [f"{path}: output: {reason}; {self.hint}" for path, reason in self.conflicts]
 
 
 class ServerError(HitlGenError):
     """The Botpress server answered but refused (401, 404, 500...)."""
 
-    exit_code = 1
+    exit_code = ExitCode.REFUSED
+
+
+class NotFound(HitlGenError):
+    """The server answered, and what was asked about is not there (no HITL session for
+    that user yet). Not a refusal, but the same exit code as a 404."""
+
+    exit_code = ExitCode.REFUSED
 
 
 class ConnectionProblem(HitlGenError):
     """The Botpress server could not be reached."""
 
-    exit_code = 3
+    exit_code = ExitCode.UNREACHABLE

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, NamedTuple
 
+from hitl_gen.atomic import write_atomic
 from hitl_gen.errors import OutputConflict
 from hitl_gen.render.plan import PlannedFile
 
@@ -23,6 +23,7 @@ MANIFEST = ".hitl-gen-manifest.json"
 class Change(NamedTuple):
     file: PlannedFile
     disk: Path
+    shown: str   # how the user knows the file (its path, or its place in a bot archive)
     status: str  # new | changed | unchanged | conflict
     old: bytes | None
     reason: str = ""  # why a conflict is one
@@ -43,8 +44,8 @@ class Manifest:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(path, dict(data["files"]), dict(data.get("elements", {})), dict(data.get("merged", {})), dict(data.get("inputs") or {}))
-        except (FileNotFoundError, KeyError, TypeError, ValueError):
-            return cls(path, {}, {})
+        except (FileNotFoundError, NotADirectoryError, KeyError, TypeError, ValueError):
+            return cls(path, {}, {})  # no earlier build here: every file in the way is then a conflict
 
     def serialised(self, files: dict[str, str], elements: dict[str, str], merged: dict[str, str], inputs: dict) -> bytes:
         body = {"generator": "hitl-gen", "inputs": inputs, "files": dict(sorted(files.items())),
@@ -68,10 +69,11 @@ def sha256(data: bytes) -> str:
 
 
 class Located(NamedTuple):
-    """A planned file and where it goes on disk."""
+    """A planned file, where it goes on disk, and how the user knows that place."""
 
     file: PlannedFile
     disk: Path
+    shown: str
 
 
 def compare(plan: Iterable[Located], manifest: Manifest) -> list[Change]:
@@ -91,7 +93,7 @@ def compare(plan: Iterable[Located], manifest: Manifest) -> list[Change]:
             status, reason = "conflict", "exists and was not written by hitl-gen"
         elif manifest.files[str(planned.path)] != sha256(old):
             status, reason = "conflict", "changed since hitl-gen wrote it"
-        changes.append(Change(planned, target, status, old, reason))
+        changes.append(Change(planned, target, item.shown, status, old, reason))
     return changes
 
 
@@ -104,14 +106,14 @@ def unified_diff(changes: Iterable[Change]) -> str:
             continue
         old = (change.old or b"").decode("utf-8", "replace").splitlines(keepends=True)
         new = change.file.content.decode("utf-8").splitlines(keepends=True)
-        name = str(change.disk)
+        name = change.shown
         out.extend(difflib.unified_diff(old, new, "/dev/null" if change.old is None else f"{name} (on disk)", f"{name} (generated)"))
     return "".join(out)
 
 
-def apply(changes: list[Change], manifest: Manifest, elements: dict[str, str], *, force: bool, inputs: dict | None = None) -> list[Change]:
+def apply(changes: list[Change], manifest: Manifest, elements: dict[str, str], *, force: bool, inputs: dict) -> list[Change]:
     """Write new and changed files; raise OutputConflict (writing nothing) on conflicts."""
-    conflicts = [(str(c.disk), c.reason) for c in changes if c.status == "conflict"]
+    conflicts = [(c.shown, c.reason) for c in changes if c.status == "conflict"]
     if conflicts and not force:
         raise OutputConflict(conflicts, "rerun with --force to overwrite, or move your edits into the spec")
     written = [c for c in changes if c.status in ("new", "changed", "conflict")]
@@ -121,28 +123,5 @@ def apply(changes: list[Change], manifest: Manifest, elements: dict[str, str], *
         write_atomic(change.disk, change.file.content, make_parent=False)
     files = {**manifest.files, **{str(c.file.path): sha256(c.file.content) for c in changes if not c.file.merged}}
     merged = {str(c.file.path): sha256(c.file.content) for c in changes if c.file.merged}
-    write_atomic(manifest.path, manifest.serialised(files, elements, merged, inputs or {}))
+    write_atomic(manifest.path, manifest.serialised(files, elements, merged, inputs))
     return written
-
-
-def write_atomic(path: Path, content: bytes, *, make_parent: bool = True) -> None:
-    """Write through a temp file beside `path`, then rename over it: a reader (or a
-    crash) sees the old file or the new one, never half of one. The temp name is
-    fixed per process (cheaper than mkstemp's random names on large outputs), and
-    the file gets the usual 0644-less-umask mode."""
-    if make_parent:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.hitl-gen.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-    try:
-        fd = os.open(tmp, flags, 0o644)
-    except FileExistsError:  # left behind by a crashed run that had the same pid
-        tmp.unlink()
-        fd = os.open(tmp, flags, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from hitl_gen.errors import Problem, SpecError
@@ -11,26 +12,38 @@ from hitl_gen.spec.schema_check import schema_problems
 from hitl_gen.spec.semantics import semantic_problems
 
 
-def read_document(path: Path, display_name: str | None = None) -> LocatedDocument:
+def read_spec_bytes(path: Path, display_name: str | None = None) -> bytes:
+    """The spec's bytes; a file that cannot be read is a SpecError without a position
+    (there is none to give)."""
     name = display_name or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError:
-        raise SpecError([Problem(name, 1, 1, "", "no such file; check the path, or run `hitl-gen init` to create a spec")]) from None
-    except UnicodeDecodeError as err:
-        raise SpecError([Problem(name, 1, 1, "", f"not UTF-8 text ({err.reason}); save the spec as UTF-8")]) from None
+        raise SpecError([Problem(name, None, None, "", "no such file; check the path, or run `hitl-gen init` to create a spec")]) from None
     except OSError as err:
-        raise SpecError([Problem(name, 1, 1, "", f"cannot read the spec: {err.strerror}")]) from None
+        raise SpecError([Problem(name, None, None, "", f"cannot read the spec: {err.strerror}")]) from None
+
+
+def parse_document(data: bytes, name: str) -> LocatedDocument:
+    try:
+        # Decoded as Path.read_text would: UTF-8, universal newlines.
+        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
+    except UnicodeDecodeError as err:
+        raise SpecError([Problem(name, None, None, "", f"not UTF-8 text ({err.reason}); save the spec as UTF-8")]) from None
     return load_located(text, name)
 
 
-def load_spec(path: Path, display_name: str | None = None) -> Spec:
+def parse_spec(data: bytes, path: Path, display_name: str | None = None) -> Spec:
     """Parse, check against the schema, then check meaning; semantic checks run
     only on schema-valid data because they rely on its shape."""
-    doc = read_document(path, display_name)
+    doc = parse_document(data, display_name or str(path))
     problems = schema_problems(doc)
     if not problems:
         problems = semantic_problems(doc)
     if problems:
         raise SpecError(problems)
     return build_model(doc.data, path)
+
+
+def load_spec(path: Path, display_name: str | None = None) -> Spec:
+    return parse_spec(read_spec_bytes(path, display_name), path, display_name)

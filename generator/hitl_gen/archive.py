@@ -1,0 +1,92 @@
+"""A bot archive the Botpress Admin imports: a bot folder staged on the side (from an
+exported bot, or a new one), built into like --into, then packed deterministically."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from hitl_gen.atomic import write_atomic
+from hitl_gen.botpress import layout
+from hitl_gen.destination import Destination, Placement
+from hitl_gen.errors import DestinationError
+from hitl_gen.output import MANIFEST
+from hitl_gen.spec.model import Spec
+
+
+@dataclass(frozen=True)
+class BotArchive(Destination):
+    """--archive OUT.tgz [--base EXPORTED.tgz]. Files are shown inside the base when
+    there is one (that is where a file in the way comes from), else inside OUT.tgz."""
+
+    path: Path
+    base: Path | None = None
+    into_bot = True
+
+    @contextmanager
+    def prepared(self, spec: Spec) -> Iterator[Placement]:
+        import tempfile
+
+        if spec.target.actions_scope == "global":
+            raise DestinationError("a bot archive cannot carry global actions; use `actions: bot` or -o OUT",
+                                   subject=spec.source, where="target.actions")
+        with tempfile.TemporaryDirectory() as staging:
+            bot_dir = Path(staging) / spec.target.bot
+            bot_dir.mkdir()
+            if self.base is not None:
+                _extract(self.base, bot_dir)
+            else:
+                _new_bot(spec, bot_dir)
+            yield Placement(bot_dir, layout.bot_dir(spec.target.bot), bot_dir, None, bot_dir / MANIFEST, True,
+                            shown_as=str(self.base or self.path))
+
+    def deliver(self, placement: Placement) -> None:
+        write_atomic(self.path, _tgz(placement.root))
+
+
+def _new_bot(spec: Spec, bot_dir: Path) -> None:
+    config = {"id": spec.target.bot, "name": spec.target.bot, "defaultLanguage": spec.target.languages[0],
+              "languages": list(spec.target.languages),
+              "imports": {"modules": [], "incomingMiddleware": [], "outgoingMiddleware": []}}
+    (bot_dir / "bot.config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
+def _extract(base: Path, into: Path) -> None:
+    import tarfile
+
+    try:
+        with tarfile.open(base, "r:gz") as tar:
+            for member in tar.getmembers():
+                target = (into / member.name).resolve()
+                if not target.is_relative_to(into.resolve()) or not (member.isfile() or member.isdir()):
+                    raise DestinationError(f"unsafe entry {member.name!r} in the archive; export the bot again from the Admin",
+                                           subject=base, where="--base")
+            tar.extractall(into)
+    except (tarfile.TarError, OSError) as err:
+        raise DestinationError(f"cannot read the bot export ({err}); give a .tgz exported from the Botpress Admin",
+                               subject=base, where="--base") from None
+    if not (into / "bot.config.json").is_file():
+        raise DestinationError("not a bot export (no bot.config.json at its top); give a .tgz exported from the Botpress Admin",
+                               subject=base, where="--base")
+
+
+def _tgz(folder: Path) -> bytes:
+    """Deterministic archive: sorted entries, no owners, no timestamps."""
+    import gzip
+    import io
+    import tarfile
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
+            info = tarfile.TarInfo(path.relative_to(folder).as_posix())
+            data = path.read_bytes()
+            info.size, info.mode, info.mtime = len(data), 0o644, 0
+            tar.addfile(info, io.BytesIO(data))
+    packed = io.BytesIO()
+    with gzip.GzipFile(fileobj=packed, mode="wb", mtime=0) as gz:
+        gz.write(raw.getvalue())
+    return packed.getvalue()

@@ -1,0 +1,101 @@
+"""The build, one pipeline for every destination (-o, --into, --archive): read the
+spec once and the manifest once; skip rendering when the last build is still on disk;
+else plan, compare with what is there, and apply. It never prints: it returns a
+BuildReport, and raises only the HitlGenError family."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import NamedTuple
+
+from hitl_gen import fingerprint
+from hitl_gen.destination import Destination, Placement, check_bot_languages, language_notes
+from hitl_gen.errors import HitlGenError
+from hitl_gen.output import Change, Located, Manifest, apply, compare, unified_diff
+from hitl_gen.render.plan import ExistingBot, Plan, build_plan
+from hitl_gen.spec.load import parse_spec, read_spec_bytes
+from hitl_gen.spec.model import Spec
+
+
+class Mode(Enum):
+    WRITE = "write"
+    COMPARE = "compare"  # --dry-run and --check: say what would change, write nothing
+
+
+class FileOutcome(NamedTuple):
+    path: str    # as the user knows it (inside the archive, for --archive)
+    status: str  # new | changed | unchanged | conflict (overwritten with force, else only ever compared)
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    destination: Path              # what the user named: OUT, the bot folder, or OUT.tgz
+    mode: Mode
+    files: tuple[FileOutcome, ...] = ()
+    notes: tuple[str, ...] = ()    # what the user should know, e.g. languages the bot does not list
+    diff: str = ""                 # unified diff of what would change (Mode.COMPARE)
+    shortcut: bool = False         # known up to date from the manifest alone; nothing was rendered
+
+    @property
+    def pending(self) -> tuple[FileOutcome, ...]:
+        """Files that differ from what the destination holds: written, or to be written."""
+        return tuple(f for f in self.files if f.status != "unchanged")
+
+    @property
+    def up_to_date(self) -> bool:
+        """Nothing differs: known from the manifest (the shortcut), or after comparing every file."""
+        return not self.pending
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.files) - len(self.pending)
+
+
+def build(spec_path: Path, destination: Destination, mode: Mode = Mode.WRITE, *, force: bool = False) -> BuildReport:
+    """Build the spec at `spec_path` into `destination`. With `force`, files edited since
+    hitl-gen wrote them are overwritten (and the shortcut is not taken); without it, they
+    raise OutputConflict before anything is written."""
+    spec_bytes = read_spec_bytes(spec_path)
+    known = destination.manifest_path()
+    manifest = Manifest.read(known) if known is not None else None
+    if manifest is not None and not force and _up_to_date(spec_bytes, destination, manifest):
+        return BuildReport(destination.path, mode, shortcut=True)
+    spec = parse_spec(spec_bytes, spec_path)
+    with destination.prepared(spec) as placement:
+        if placement.into_bot:
+            check_bot_languages(spec, placement)
+        manifest = manifest if manifest is not None else Manifest.read(placement.manifest)
+        plan, changes = _plan(spec, placement, manifest)
+        notes = language_notes(spec, placement) if placement.into_bot else []
+        if mode is Mode.WRITE:
+            apply(changes, manifest, plan.elements, force=force,
+                  inputs=fingerprint.inputs(spec_bytes, placement.into_bot, spec.target.bot))
+            destination.deliver(placement)
+    return BuildReport(destination.path, mode, tuple(FileOutcome(c.shown, c.status) for c in changes), tuple(notes),
+                       unified_diff(changes) if mode is Mode.COMPARE else "")
+
+
+def _up_to_date(spec_bytes: bytes, destination: Destination, manifest: Manifest) -> bool:
+    """True when the same spec was built here by this hitl-gen and nothing was touched
+    since: rendering again would reproduce the same bytes. Never hides an edited or
+    deleted file: every file the manifest lists must still have its bytes."""
+    bot = manifest.inputs.get("bot")
+    if not bot or manifest.inputs != fingerprint.inputs(spec_bytes, destination.into_bot, bot):
+        return False
+    try:
+        return manifest.still_on_disk(destination.placement(bot).locate)
+    except HitlGenError:  # the destination changed shape; the full build says how
+        return False
+
+
+def _plan(spec: Spec, placement: Placement, manifest: Manifest) -> tuple[Plan, list[Change]]:
+    """Render in memory against what the placement holds, and compare."""
+    existing = ExistingBot.read(placement.bot_dir, manifest.elements, set(manifest.files))
+    plan = build_plan(spec, existing, install_doc_file=not placement.into_bot)
+    located = []
+    for planned in plan.files:
+        disk = placement.locate(planned.path)
+        located.append(Located(planned, disk, placement.shown(disk)))
+    return plan, compare(located, manifest)
