@@ -48,7 +48,7 @@ class ActionFile(NamedTuple):
 
 
 REASON = Param("reason", "string", "Why the user asked for a person; agents see it in alerts")
-KINDS = Param("kinds", "string", "Comma-separated alert kinds to send (email, webhook, admin_notification); all when empty")
+KINDS = Param("kinds", "string", f"Comma-separated alert kinds to send ({', '.join(channels.kinds())}); all when empty")
 SCOPE = Param("scope", "string", "conversation (default: only this conversation) or user (every conversation of this user)")
 
 

@@ -7,7 +7,7 @@
  * @author hitl-gen
  * @description Sends the sales alerts (webhook) side by side; failures are logged and listed in temp.hitl_alert_errors.
  * @param {string} [reason] - Why the user asked for a person; agents see it in alerts
- * @param {string} [kinds] - Comma-separated alert kinds to send (email, webhook, admin_notification); all when empty
+ * @param {string} [kinds] - Comma-separated alert kinds to send (webhook, email, admin_notification, teams); all when empty
  */
 const axios = require('axios')
 
