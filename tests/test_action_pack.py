@@ -19,7 +19,7 @@ def test_every_generated_action_parses_and_declares_its_metadata(example, tmp_pa
     out = build(example, tmp_path / "out")
     spec = load_spec(example)
     declared = {a.name: a.meta for a in action_files(spec)}
-    files = sorted(out.rglob("*.js"))
+    files = sorted(out.rglob("actions/**/*.js"))
     assert len(files) == len(declared)
     for file in files:
         subprocess.run(["node", "--check", str(file)], check=True)
@@ -334,3 +334,17 @@ def test_the_javascript_computes_exactly_the_placeholders_the_spec_checks_allow(
     result = runtime.run_action(action(out, BOT, "hitl-gen/talk_to_agent/prepare_call_api"), incoming(BOT, "u1", "1"))
     assert result["record"]["error"] is None
     assert set(result["state"]["temp"]["hitl_vars"]) == set(PLACEHOLDERS) | {"user"}
+
+
+@pytest.mark.parametrize("language, text, start", [
+    ("fr", "Je veux une CONSEILLERE", True),   # the French keyword is "conseillère": case and accents ignored
+    ("fr", "conseillères", False),              # whole words only
+    ("en", "conseillère", False),               # not an English keyword
+    ("en", "a HUMAN, please", True),
+    (None, "humain", True),                      # the button's keywords are a plain list: every language
+])
+def test_keywords_are_per_language_whole_words_without_case_or_accents(language, text, start, runtime, tmp_path):
+    out = build(REPO / "examples" / "bilingual-alerts.yaml", tmp_path / "out")
+    event = incoming(BOT, "u1", text=text, language=language)
+    temp = runtime.run_action(action(out, BOT, "hitl-gen/talk_to_agent/should_start"), event)["state"]["temp"]
+    assert temp["hitl_start_talk_to_agent"] is start

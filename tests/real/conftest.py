@@ -45,3 +45,16 @@ def pytest_runtest_makereport(item, call):
     server = item.funcargs.get("botpress") if hasattr(item, "funcargs") else None
     if report.failed and isinstance(server, RealBotpress):
         report.sections.append(("Botpress server log (last 80 lines)", server.log_tail(80)))
+
+
+@pytest.fixture
+def cli(botpress, monkeypatch, tmp_path):
+    """The live CLI logged in to the real server, with a private token cache."""
+    from support.build import run_cli
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("BP_PASSWORD", botpress.password)
+    monkeypatch.setenv("BP_URL", botpress.url)
+    code, _, err = run_cli("login", "--email", botpress.email)
+    assert code == 0, err
+    return run_cli

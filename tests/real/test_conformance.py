@@ -59,17 +59,6 @@ def install(botpress, sinks, tmp_path, example: str, bot: str, edit=None) -> Ins
     return Installed(bot, bot_dir, spec, spec_path, language)
 
 
-@pytest.fixture
-def cli(botpress, monkeypatch, tmp_path):
-    """The live CLI logged in to the real server, with a private token cache."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("BP_PASSWORD", botpress.password)
-    monkeypatch.setenv("BP_URL", botpress.url)
-    code, _, err = run("login", "--email", botpress.email)
-    assert code == 0, err
-    return run
-
-
 class Watch:
     """What arrived at the sinks and the server log since it was made."""
 

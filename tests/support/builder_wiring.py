@@ -1,11 +1,10 @@
-"""What a bot builder adds by hand after `hitl-gen build --into`, as INSTALL.md says:
-a main flow that runs each handoff's `should_start` and moves into its flow when the
-handoff's own flag is set, plus two small actions of the builder's own bot (a profile
-form stand-in, and an answer so we can see the bot talk again).
+"""The builder's own bot, which knows nothing of hitl-gen: a main flow with two small
+actions (a profile form stand-in, and an answer so we can see the bot talk). Handoffs
+start through the generated trigger hook alone: nothing here names a handoff.
 
-Every message starts at `entry` (it does not wait), so the trigger check runs on the
-message itself; after a handoff flow returns (`#`), `entry`'s transitions run again in
-the same turn (FACTS §12), which is where a flag left set would re-enter the flow.
+Every message starts at `entry` (it does not wait); the hook moves the dialog into a
+handoff flow with `entry` as the caller, so after the hand-back the flow's `#` returns
+there and `entry`'s transitions run in the same turn (FACTS §12).
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import json
 import shutil
 from pathlib import Path
 
-from hitl_gen.render.state import trigger_keys
 from hitl_gen.spec.model import Spec
 
 RUNTIME_MODULES = Path(__file__).resolve().parents[1] / "runtime" / "optional" / "node_modules"
@@ -49,12 +47,9 @@ def wire(bot_dir: Path, spec: Spec) -> None:
     actions.mkdir(parents=True, exist_ok=True)
     (actions / "profile.js").write_text(PROFILE_ACTION, encoding="utf-8")
     (actions / "answer.js").write_text(ANSWER_ACTION, encoding="utf-8")
-    namespace = spec.target.namespace
-    checks = [f"{namespace}/{h.id}/should_start {{}}" for h in spec.handoffs]
-    handoffs = [{"condition": f"temp.{trigger_keys(h).flag}", "node": f"{h.id}.flow.json"} for h in spec.handoffs]
     nodes = [
-        {"id": "e0e0e0e0e0", "name": "entry", "type": "standard", "onEnter": ["test_bot/profile {}", *checks], "onReceive": None,
-         "next": [{"condition": "temp.test_profile", "node": ""}, *handoffs, {"condition": "true", "node": "answer"}]},
+        {"id": "e0e0e0e0e0", "name": "entry", "type": "standard", "onEnter": ["test_bot/profile {}"], "onReceive": None,
+         "next": [{"condition": "temp.test_profile", "node": ""}, {"condition": "true", "node": "answer"}]},
         {"id": "a0a0a0a0a0", "name": "answer", "type": "standard", "onEnter": ["test_bot/answer {}"], "onReceive": None,
          "next": [{"condition": "true", "node": ""}]},
     ]

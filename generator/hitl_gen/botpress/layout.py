@@ -15,3 +15,11 @@ def bot_dir(bot: str) -> PurePosixPath:
 
 def actions_dir(scope: str, bot: str) -> PurePosixPath:
     return PurePosixPath(_LAYOUT["global_actions"]) if scope == "global" else bot_dir(bot) / _LAYOUT["bot_actions"]
+
+
+def bot_hook(bot: str, hook: str, file_name: str) -> PurePosixPath:
+    """A bot's own hook script: `hook` is a key of the table's `hooks`."""
+    return bot_dir(bot) / _LAYOUT["bot_hooks"] / table()["hooks"][hook]["folder"] / file_name
+
+
+MAIN_FLOW = _LAYOUT["main_flow"]

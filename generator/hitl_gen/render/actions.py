@@ -62,7 +62,7 @@ def action_files(spec: Spec) -> list[ActionFile]:
     return files
 
 
-def _base_config(spec: Spec) -> dict:
+def base_config(spec: Spec) -> dict:
     module = spec.target.module
     return {
         "module": module,
@@ -82,7 +82,7 @@ def _set_paused(spec: Spec, action: str) -> ActionFile:
                      "conversation's thread, using Botpress's server token. Never throws: sets temp.hitl_failed and temp.hitl_error."),
         params=(SCOPE,),
     )
-    config = {**_base_config(spec), "action": action, "pauseScope": "conversation"}
+    config = {**base_config(spec), "action": action, "pauseScope": "conversation"}
     return ActionFile(f"{spec.target.namespace}/{action}", "set_paused.js.j2", meta, config)
 
 
@@ -105,7 +105,7 @@ class _Handoff(NamedTuple):
 
 def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFile]:
     alerts = [channels.of(a).config(a) for a in handoff.alerts if not channels.of(a).skill_only(a)]
-    h = _Handoff(spec, handoff, prefix, _base_config(spec), alerts)
+    h = _Handoff(spec, handoff, prefix, base_config(spec), alerts)
     optional = [_set_full_name(h) if handoff.full_name else None, _alert_agents(h) if alerts else None]
     return [_start(h)] + [f for f in optional if f] + [_prepare_call_api(h), _resume(h), _should_start(h)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hitl_gen import channels
+from hitl_gen import channels, triggers
 from hitl_gen.botpress import layout
 from hitl_gen.render.actions import ActionFile, action_path
 from hitl_gen.render.jinja_env import render
@@ -32,11 +32,28 @@ def channel_notes(spec: Spec) -> list[str]:
     return list(dict.fromkeys(note for note in notes if note))
 
 
+def _keywords(keywords: dict) -> str:
+    return "; ".join(", ".join(words) if lang == "*" else f"({lang}) {', '.join(words)}" for lang, words in keywords.items() if words)
+
+
+def trigger_lines(spec: Spec) -> list[str]:
+    """One line per handoff the trigger hook starts: what starts it."""
+    lines = []
+    for handoff in sorted(spec.handoffs, key=lambda h: -h.priority):
+        wanted = triggers.should_start_config(handoff.trigger)
+        parts = [f"keywords {_keywords(wanted['keywords'])}" if any(wanted["keywords"].values()) else "",
+                 f"intent `{wanted['intent']}`" if wanted["intent"] else "",
+                 f"{wanted['afterFailures']} misunderstood messages in a row" if wanted["afterFailures"] else ""]
+        if any(parts):
+            lines.append(f"`{handoff.id}`: " + ", or ".join(p for p in parts if p))
+    return lines
+
+
 def install_doc(spec: Spec, actions: list[ActionFile]) -> str:
     return render(
         "INSTALL.md.j2", spec=spec, spec_name=spec.source.name,
         actions=[(a, action_path(spec, a)) for a in actions],
         actions_dir=layout.actions_dir(spec.target.actions_scope, spec.target.bot) / spec.target.namespace,
         env=required_env(spec), nodemailer=any("nodemailer" in channels.of(a).npm_packages(a) for a in _alerts(spec)),
-        enable_snippet=json.dumps(enable_snippet(spec)), channel_notes=channel_notes(spec),
+        enable_snippet=json.dumps(enable_snippet(spec)), channel_notes=channel_notes(spec), trigger_lines=trigger_lines(spec),
     )

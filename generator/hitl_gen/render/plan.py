@@ -20,6 +20,7 @@ from hitl_gen.render.actions import action_files, action_path
 from hitl_gen.render.content import element_hash, merge_elements
 from hitl_gen.render.flow import handoff_flow
 from hitl_gen.render.ids import IdAllocator
+from hitl_gen.render.hook import hook_path, trigger_hook
 from hitl_gen.render.install_doc import install_doc
 from hitl_gen.render.module_config import module_config
 from hitl_gen.render.skills import skill_ui
@@ -77,8 +78,10 @@ def build_plan(spec: Spec, existing: ExistingBot | None = None, *, install_doc_f
 
     ids = IdAllocator(spec.target.bot, existing.foreign_ids)
     elements: dict[str, list[dict]] = {kind: [] for kind in ELEMENT_TYPES}
+    own_flows: list[str] = []  # the handoffs' flows and skill sub-flows, where typed triggers must not fire
     for handoff in spec.handoffs:
         flow = handoff_flow(spec, handoff, ids)
+        own_flows += [flow.name, *(call.flow_path for call in flow.skills)]
         files.append(PlannedFile(bot / "flows" / flow.name, _json_bytes(flow.flow)))
         files.append(PlannedFile(bot / "flows" / flow.name.replace(".flow.json", ".ui.json"), _json_bytes(flow.ui)))
         for call in flow.skills:
@@ -92,6 +95,9 @@ def build_plan(spec: Spec, existing: ExistingBot | None = None, *, install_doc_f
             merged = merge_elements(existing.element_files.get(kind), items, existing.owned_elements)
             files.append(PlannedFile(bot / "content-elements" / f"{kind}.json", merged.text.encode("utf-8"),
                                      merged=True, edited_elements=merged.edited))
+    hook = trigger_hook(spec, own_flows)
+    if hook is not None:
+        files.append(PlannedFile(hook_path(spec), hook.encode("utf-8")))
     config_name, config = module_config(spec)
     files.append(PlannedFile(bot / "config" / config_name, _json_bytes(config)))
     if install_doc_file:

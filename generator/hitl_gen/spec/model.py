@@ -47,6 +47,7 @@ Alert = Any
 class Handoff(NamedTuple):
     id: str
     description: str
+    priority: int
     trigger: Trigger
     full_name: FullName | None
     alerts: tuple[Alert, ...]
@@ -82,6 +83,7 @@ def _handoff(raw: dict, languages: tuple[str, ...]) -> Handoff:
     return Handoff(
         id=raw["id"],
         description=raw.get("description", ""),
+        priority=raw.get("priority", 0),
         trigger=triggers.build_trigger(raw["trigger"], languages),
         full_name=FullName(tuple(full_name.get("from", ())), full_name.get("template")) if full_name else None,
         alerts=tuple(channels.build_alert(a, languages) for a in raw.get("alert", ())),

@@ -39,6 +39,8 @@ def semantic_problems(doc: LocatedDocument) -> list[Problem]:
             problems += _text_problems(doc, text_path, text, languages, agent_facing)
         problems += _full_name_problems(doc, path, handoff)
         problems += _alert_problems(doc, path, handoff, target)
+        for name, value in handoff["trigger"].items():
+            problems += triggers.kind(name).problems(doc, path + ("trigger", name), value, target)
     problems += _secret_problems(doc, (), data)
     return problems
 

@@ -25,7 +25,7 @@ def should_start_config(trigger: Trigger) -> dict:
     """What the should_start action needs to know about the handoff's triggers."""
     config: dict = {}
     for each in TRIGGERS:
-        config.update({key: list(value) if isinstance(value, list) else value for key, value in each.config_defaults.items()})
+        config.update({key: type(value)(value) if isinstance(value, (list, dict)) else value for key, value in each.config_defaults.items()})
     for each in TRIGGERS:
         value = getattr(trigger, each.name)
         if value is not None:

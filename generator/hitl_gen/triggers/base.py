@@ -21,6 +21,10 @@ class TriggerKind:
     def build(self, value: Any, languages: tuple[str, ...]) -> Any:
         return value
 
+    def problems(self, doc, path: tuple, value: Any, target: dict):
+        """What the schema cannot say about the value (Problems located in doc)."""
+        return iter(())
+
     def configure(self, config: dict, value: Any) -> None:
         """Put what should_start needs into its CONFIG (which has every default)."""
 

@@ -7,12 +7,13 @@ from typing import NamedTuple
 
 from hitl_gen.texts import Text, text_of
 from hitl_gen.triggers.base import TriggerKind
+from hitl_gen.triggers.keywords import KEYWORDS_SCHEMA, Keywords, keywords_of, language_problems, merged
 
 
 class Button(NamedTuple):
     question: Text
     label: Text
-    keywords: tuple[str, ...] = ()
+    keywords: Keywords = keywords_of([])
 
 
 class ButtonTrigger(TriggerKind):
@@ -24,16 +25,19 @@ class ButtonTrigger(TriggerKind):
         "properties": {
             "question": {"$ref": "#/$defs/text", "description": "Text above the button.", "examples": [{"en": "Would you like to talk to a person?"}]},
             "label": {"$ref": "#/$defs/text", "description": "The button's label.", "examples": [{"en": "Talk to an agent"}]},
-            "keywords": {"description": "Typed words that count as a click on the button.", "type": "array",
-                         "items": {"type": "string", "minLength": 1}, "examples": [["agent", "human"]]},
+            "keywords": {"description": "Typed words that count as a click on the button (a list, or one list per language).",
+                         **KEYWORDS_SCHEMA, "minItems": 0, "examples": [["agent", "human"]]},
         },
         "examples": [{"question": {"en": "Talk to a person?"}, "label": {"en": "Talk to an agent"}}],
     }
-    config_defaults = {"keywords": []}
+    config_defaults = {"keywords": {}}
 
     def build(self, value, languages):
-        return Button(text_of(value["question"], languages), text_of(value["label"], languages), tuple(value.get("keywords", ())))
+        return Button(text_of(value["question"], languages), text_of(value["label"], languages), keywords_of(value.get("keywords", [])))
+
+    def problems(self, doc, path, value, target):
+        return language_problems(doc, path + ("keywords",), value.get("keywords", []), target)
 
     def configure(self, config, value):
         # Typed, the button's words start the handoff too (the flow then asks its question).
-        config["keywords"] += [k for k in value.keywords if k not in config["keywords"]]
+        config["keywords"] = merged(config["keywords"], value.keywords)

@@ -1,21 +1,74 @@
-"""Trigger `keywords`: words that start the handoff when the user types them."""
+"""Trigger `keywords`: words that start the handoff when the user types them, either
+one list for every language or one list per language. Matched on whole words (a
+keyword of several words as a phrase), ignoring case and accents."""
 
 from __future__ import annotations
 
+from types import MappingProxyType
+from typing import Mapping
+
 from hitl_gen.triggers.base import TriggerKind
+
+ANY_LANGUAGE = "*"  # the key of keywords given as a plain list
+Keywords = Mapping[str, tuple[str, ...]]  # language (or "*") -> keywords
+
+WORD_LIST = {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}
+KEYWORDS_SCHEMA = {
+    "type": ["array", "object"], "minItems": 1, "items": {"type": "string", "minLength": 1},
+    "propertyNames": {"pattern": "^[a-z]{2}$"}, "additionalProperties": WORD_LIST, "minProperties": 1,
+    "x-hint": "give a list of words, or one list per language, e.g. {en: [agent], fr: [conseiller]}",
+}
+
+
+def keywords_of(value: list | dict) -> Keywords:
+    if isinstance(value, list):
+        return MappingProxyType({ANY_LANGUAGE: tuple(value)})
+    return MappingProxyType({lang: tuple(words) for lang, words in value.items()})
+
+
+def merged(first: Keywords, second: Keywords) -> dict[str, list[str]]:
+    """Both sets, per language, `first` first and each word once."""
+    out: dict[str, list[str]] = {}
+    for source in (first, second):
+        for lang, words in source.items():
+            out.setdefault(lang, [])
+            out[lang] += [w for w in words if w not in out[lang]]
+    return out
+
+
+def language_problems(doc, path: tuple, value, target: dict):
+    languages = target["languages"]
+    for lang in keyword_languages(value):
+        if lang not in languages:
+            yield doc.problem(path + (lang,), f"language {lang!r} is not in target.languages ({', '.join(languages)}); "
+                              "add it there or remove these keywords", at_key=True)
+
+
+def every_word(keywords: Keywords) -> list[str]:
+    """Every keyword whatever its language, each once (the choice skill matches them all)."""
+    return list(dict.fromkeys(word for words in keywords.values() for word in words))
+
+
+def keyword_languages(value) -> list[str]:
+    """The languages a keywords value names (none for a plain list)."""
+    return list(value) if isinstance(value, dict) else []
 
 
 class KeywordsTrigger(TriggerKind):
     name = "keywords"
     schema = {
-        "description": "Words that start the handoff when the user types them.", "type": "array", "minItems": 1,
-        "items": {"type": "string", "minLength": 1}, "examples": [["agent", "human"]],
+        "description": "Words that start the handoff when the user types them: a list for every language, or one list per "
+                       "language (the user's language picks). Whole words, case and accents ignored; several words match as a phrase.",
+        **KEYWORDS_SCHEMA, "examples": [["agent", "human"], {"en": ["agent"], "fr": ["conseiller"]}],
     }
-    config_defaults = {"keywords": []}
+    config_defaults = {"keywords": {}}
 
     def build(self, value, languages):
-        return tuple(value)
+        return keywords_of(value)
+
+    def problems(self, doc, path, value, target):
+        return language_problems(doc, path, value, target)
 
     def configure(self, config, value):
         # Declared keywords first, then any a button added that are not among them.
-        config["keywords"] = list(value) + [k for k in config["keywords"] if k not in value]
+        config["keywords"] = merged(value, config["keywords"])

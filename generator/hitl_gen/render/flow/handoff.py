@@ -25,6 +25,7 @@ from hitl_gen.render.ids import IdAllocator
 from hitl_gen.render.skills import SkillCall, instruction
 from hitl_gen.render.state import API, trigger_keys
 from hitl_gen.spec.model import Handoff, Spec
+from hitl_gen.triggers.keywords import every_word
 
 BUTTON_VALUE = "agent"
 AUTH_HEADERS = {"Authorization": "{{{temp." + API + ".authorization}}}", **JSON_HEADERS}
@@ -94,7 +95,7 @@ def _entry(w: _Wiring) -> None:
     # started the handoff is checked again (FACTS §12): clear it on the way in.
     w.standard("entry", [_forget(trigger_keys(w.handoff).flag)], {"true": "button" if button else "prepare"})
     if button:
-        keywords = list(dict.fromkeys([BUTTON_VALUE, *button.label.values(), *button.keywords]))
+        keywords = list(dict.fromkeys([BUTTON_VALUE, *button.label.values(), *every_word(button.keywords)]))
         choice = ChoiceElement("button", button.question, button.label, BUTTON_VALUE)
         w.skill("button", Skill("choice", "button", {"contentId": choice, "keywords": {BUTTON_VALUE: keywords}}),
                 {BUTTON_VALUE: "prepare", "failure": END})

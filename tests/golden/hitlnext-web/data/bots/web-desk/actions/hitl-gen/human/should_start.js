@@ -21,10 +21,12 @@ const CONFIG = {
     "handoffs": "/mod/hitlnext/handoffs",
     "agents": "/mod/hitlnext/agents"
   },
-  "keywords": [
-    "human",
-    "humain"
-  ],
+  "keywords": {
+    "*": [
+      "human",
+      "humain"
+    ]
+  },
   "intent": null,
   "afterFailures": null,
   "keys": {
@@ -84,40 +86,54 @@ async function tellUser(texts, vars) {
   await bp.events.replyToEvent(event, [{ type: 'text', text, markdown: false }])
 }
 
-function normalise(text) {
-  return String(text || '').trim().toLowerCase()
+// Typed triggers, shared by the trigger hook and should_start. Keywords match whole
+// words, ignoring case and accents ("Conseillère" is "conseillere"); a keyword of
+// several words matches as a phrase. Keywords are per language, "*" for every one.
+function plainWords(text) {
+  return String(text || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
+    .split(/[^\p{L}\p{N}_-]+/u).filter(Boolean)
 }
 
-// Sets this handoff's own flag (true when this message should start it) and reason in
-// temp, and counts consecutive misunderstood messages in the session: every key is the
-// handoff's own (CONFIG.keys), so two handoffs in one bot never read each other's.
-const run = async () => {
-  const text = normalise(event.preview || (event.payload && event.payload.text))
-  const words = text.split(/[^\p{L}\p{N}_-]+/u).filter(Boolean)
+function saysKeyword(keywords, words, language) {
+  const said = ` ${words.join(' ')} `
+  const candidates = (keywords['*'] || []).concat(keywords[language] || [])
+  return candidates.some(keyword => said.includes(` ${plainWords(keyword).join(' ')} `))
+}
+
+function messageOf(event, language) {
+  const text = event.preview || (event.payload && event.payload.text) || ''
   const intent = (event.nlu && event.nlu.intent && event.nlu.intent.name) || 'none'
+  return { text, words: plainWords(text), intent, language }
+}
 
-  const keys = CONFIG.keys
-  if (intent === 'none' && text) {
-    session[keys.counter] = (session[keys.counter] || 0) + 1
-  } else {
-    session[keys.counter] = 0
-  }
-
+// Why this message starts the handoff ('' when it does not). Counts consecutive
+// misunderstood messages (intent `none`) in the handoff's own session counter, and
+// starts a new count when the handoff starts, so the messages before it cannot start
+// it again after the hand-back (seen on a real 12.22.1, where every message is `none`
+// without an NLU server).
+function triggerReason(trigger, message, session) {
+  const counter = trigger.keys.counter
+  session[counter] = message.intent === 'none' && message.text ? (session[counter] || 0) + 1 : 0
   let reason = ''
-  const matches = keyword => (/\s/.test(keyword) ? text.includes(keyword) : words.includes(keyword))
-  if (CONFIG.keywords.map(normalise).some(matches)) {
+  if (saysKeyword(trigger.keywords, message.words, message.language)) {
     reason = 'keyword'
-  } else if (CONFIG.intent && intent === CONFIG.intent) {
+  } else if (trigger.intent && message.intent === trigger.intent) {
     reason = 'intent'
-  } else if (CONFIG.afterFailures && session[keys.counter] >= CONFIG.afterFailures) {
+  } else if (trigger.afterFailures && session[counter] >= trigger.afterFailures) {
     reason = 'misunderstood'
   }
-  // A handoff that starts begins a new count: the messages before it must not start it
-  // again right after the agent hands back (seen on a real 12.22.1, where every message
-  // is intent `none` without an NLU server).
-  if (reason) session[keys.counter] = 0
-  temp[keys.flag] = reason !== ''
-  temp[keys.reason] = reason
+  if (reason) session[counter] = 0
+  return reason
+}
+
+// For builders who start the handoff from their own flow: sets this handoff's own flag
+// (true when this message should start it) and reason in temp. Every key is the
+// handoff's own (CONFIG.keys), so two handoffs in one bot never read each other's.
+// (The generated trigger hook starts handoffs without it.)
+const run = async () => {
+  const reason = triggerReason(CONFIG, messageOf(event, userLanguage()), session)
+  temp[CONFIG.keys.flag] = reason !== ''
+  temp[CONFIG.keys.reason] = reason
 }
 
 return run().catch(err => log.warn(`hitl-gen: checking the trigger failed: ${err && err.message}`))
