@@ -1,6 +1,8 @@
 """Typed triggers through the generated bot hook alone, on the real server: the test
 bot's main flow (tests/support/builder_wiring.py) names no handoff."""
 
+import json
+
 from real.test_conformance import Watch, install, texts, wait_paused
 from support.webchat import Webchat
 
@@ -35,3 +37,30 @@ def test_priority_decides_between_two_handoffs_and_nothing_starts_while_or_as_it
     assert texts(botpress.converse(bot.bot, "bo", "refund")) == ["A billing agent will answer you, bo."]
     assert len(watch.webhooks(settle=0.5)) == 1  # sales alerted once
     watch.assert_clean(allowed=["Request timed out"])
+
+
+def test_a_handoff_flow_linked_from_the_builders_own_node_still_works_and_returns_there(botpress, sinks, cli, tmp_path):
+    """Without typed triggers (button only), the builder links the flow from a node of
+    their own; the hook installs nothing and the flow returns to that node."""
+    def button_only(raw):
+        button = raw["handoffs"][0]["trigger"]["button"]
+        button.pop("keywords", None)
+        raw["handoffs"][0]["trigger"] = {"button": button}
+
+    bot = install(botpress, sinks, tmp_path, "minimal-hitl", "linked-flow", edit=button_only)
+    assert not list(bot.bot_dir.glob("hooks/*/*hitl-gen*"))
+    main = json.loads((bot.bot_dir / "flows" / "main.flow.json").read_text(encoding="utf-8"))
+    entry = main["nodes"][0]
+    entry["next"].insert(1, {"condition": "event.preview === 'help me'", "node": "talk_to_agent.flow.json"})
+    (bot.bot_dir / "flows" / "main.flow.json").write_text(json.dumps(main, indent=2), encoding="utf-8")
+    botpress.reload(bot.bot)
+    watch = Watch(botpress, sinks)
+    with Webchat(botpress.url, bot.bot) as chat:
+        assert texts(chat.say("agent")) == ["bot heard: agent"]  # no typed trigger in this spec
+        [(title, value)] = chat.say("help me")[-1]["choices"]
+        assert texts(chat.click(title, value)) == ["An agent will be with you shortly."]
+        wait_paused(botpress, bot.bot, "web", chat.user_id)
+        assert cli("unpause", "--bot", bot.bot, "--channel", "web", "--user", chat.user_id, "--thread", chat.conversation_id)[0] == 0
+        assert texts(chat.say("thanks"))[-1] == "bot heard: thanks"  # back in the builder's flow, once
+        assert texts(chat.say("more")) == ["bot heard: more"]
+    watch.assert_clean()
