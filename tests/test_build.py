@@ -101,7 +101,10 @@ def test_the_spec_and_the_manifest_are_read_once_per_build(where, tmp_path, open
     opened.clear()
     assert run("build", spec, where, target)[0] == 0
     assert opened.count(spec) == 1
-    assert len([p for p in opened if p.name == ".hitl-gen-manifest.json"]) == 1  # for an archive, the staged bot's
+    manifest = ".hitl-gen-manifest.json" if where == "-o" else "hitl-gen-manifest.json"  # a bot folder's has no dot
+    # for an archive, the staged bot's, read once to compare and once more to pack it
+    reads = [p.name for p in opened if p.name.endswith("hitl-gen-manifest.json")]
+    assert reads == [manifest] * (2 if where == "--archive" else 1)
 
 
 def test_an_up_to_date_build_reads_the_spec_and_the_manifest_once(tmp_path, opened):
@@ -145,3 +148,49 @@ def test_an_interrupted_build_exits_130(tmp_path, monkeypatch):
 
     monkeypatch.setattr(core, "build_plan", interrupted)
     assert run("build", MINIMAL, "-o", tmp_path) == (ExitCode.INTERRUPTED, "", "interrupted\n")
+
+
+def _two_then_billing_only(tmp_path: Path) -> tuple[Path, Path]:
+    import yaml
+
+    two = REPO / "examples" / "two-handoffs.yaml"
+    raw = yaml.safe_load(two.read_text(encoding="utf-8"))
+    raw["handoffs"] = [h for h in raw["handoffs"] if h["id"] != "sales"]
+    spec = tmp_path / "spec" / two.name
+    spec.parent.mkdir()
+    spec.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return two, spec
+
+
+def test_files_of_a_removed_handoff_come_back_as_removed_with_a_diff_to_dev_null(tmp_path):
+    two, spec = _two_then_billing_only(tmp_path)
+    out = tmp_path / "out"
+    build(two, OutputFolder(out))
+    start = out / "data/bots/shop-bot/actions/hitl-gen/sales/start.js"
+    compared = build(spec, OutputFolder(out), Mode.COMPARE)
+    assert FileOutcome(str(start), "removed", True) in compared.files and start.is_file()
+    assert compared.removed == tuple(f for f in compared.files if f.stale) and all("sales" in f.path or "CallAPI-" in f.path
+                                                                                  for f in compared.removed)
+    assert compared.written == tuple(f for f in compared.pending if not f.stale) and not compared.up_to_date
+    assert f"--- {start} (on disk)\n+++ /dev/null\n" in compared.diff
+    written = build(spec, OutputFolder(out))
+    assert written.files == compared.files and written.diff == "" and not start.exists()
+
+
+def test_a_stale_file_this_bot_folder_cannot_reach_is_left_alone_and_kept_in_the_manifest(tmp_path):
+    """Global actions installed from data/bots/BOT, then the bot folder used elsewhere (no
+    data/global beside it) with a spec that puts actions in the bot: nothing outside the
+    folder is touched, and the manifest still knows those files."""
+    import json
+
+    bot_dir = sample_bot(tmp_path, "support-bot")
+    spec = tmp_path / MINIMAL.name
+    spec.write_text(MINIMAL.read_text().replace("  languages: [en]", "  languages: [en]\n  actions: global"))
+    build(spec, BotFolder(bot_dir))
+    moved = shutil.copytree(bot_dir, tmp_path / "elsewhere" / "support-bot")
+    report = build(MINIMAL, BotFolder(moved))
+    assert not report.removed
+    assert (tmp_path / "data/global/actions/hitl-gen/talk_to_agent/start.js").is_file()
+    manifest = json.loads((moved / "hitl-gen-manifest.json").read_text())
+    assert "data/global/actions/hitl-gen/talk_to_agent/start.js" in manifest["files"]
+    assert "data/bots/support-bot/actions/hitl-gen/talk_to_agent/start.js" in manifest["files"]

@@ -188,3 +188,126 @@ def test_status_of_a_user_without_a_session_is_not_found_not_refused(monkeypatch
     monkeypatch.setattr(live_commands, "_connect", lambda args, need_bot=True: (connection, None, NoSessions()))
     assert run("status", "--channel", "web", "--user", "ghost", "--thread", "7") == (
         ExitCode.REFUSED, "", "http://bp.test: no HITL session for web/ghost/7: HITL creates one at the user's first message\n")
+
+
+# ---- stale files: a handoff removed from the spec --------------------------------
+
+TWO = REPO / "examples" / "two-handoffs.yaml"
+HINT = "rerun with --force to overwrite, or move your edits into the spec"
+REMOVE_HINT = "rerun with --force to delete it, or move it elsewhere to keep your edits"
+
+
+def _without_sales(folder: Path) -> Path:
+    """two-handoffs.yaml without its sales handoff, under the same file name (generated
+    files name their spec, so billing's files stay byte for byte)."""
+    import yaml
+
+    raw = yaml.safe_load(TWO.read_text(encoding="utf-8"))
+    raw["handoffs"] = [h for h in raw["handoffs"] if h["id"] != "sales"]
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = folder / TWO.name
+    spec.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return spec
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file() and p.name != ".hitl-gen-manifest.json"}
+
+
+def _built_twice(tmp_path: Path) -> tuple[Path, Path, set[str], set[str]]:
+    """OUT built from two-handoffs.yaml; the spec without sales; what a rebuild must
+    remove and write, known from a fresh build of that spec."""
+    out = tmp_path / "out"
+    assert run("build", TWO, "-o", out)[0] == 0
+    spec = _without_sales(tmp_path / "spec")
+    assert run("build", spec, "-o", tmp_path / "fresh")[0] == 0
+    before, fresh = _files(out), _files(tmp_path / "fresh")
+    gone = set(before) - set(fresh)
+    changed = {rel for rel, data in fresh.items() if before.get(rel) != data}
+    return out, spec, gone, changed
+
+
+def test_a_removed_handoff_is_listed_by_dry_run_and_check_then_its_files_removed(tmp_path):
+    out, spec, gone, changed = _built_twice(tmp_path)
+    assert gone and all("sales" in rel or "CallAPI-" in rel for rel in gone)
+    assert "data/bots/shop-bot/actions/hitl-gen/sales/start.js" in gone and "data/bots/shop-bot/flows/sales.flow.json" in gone
+    before = _files(out)
+
+    code, diff, err = run("build", spec, "-o", out, "--dry-run")
+    *diff, summary = diff.splitlines()
+    assert (code, err, summary) == (0, "", f"{out}: {len(changed)} file(s) would change, {len(gone)} would be removed")
+    for rel in gone:
+        assert f"--- {out / rel} (on disk)" in diff and diff[diff.index(f"--- {out / rel} (on disk)") + 1] == "+++ /dev/null"
+    assert run("build", spec, "-o", out, "--check")[0] == 1
+    assert _files(out) == before
+
+    code, said, err = run("build", spec, "-o", out)
+    assert (code, said, err) == (0, f"{out}: wrote {len(changed)} file(s), removed {len(gone)}, "
+                                    f"{len(_files(tmp_path / 'fresh')) - len(changed)} unchanged\n", "")
+    assert _files(out) == _files(tmp_path / "fresh")
+    assert not (out / "data/bots/shop-bot/actions/hitl-gen/sales").exists()  # emptied by the removal
+    manifest = json.loads((out / ".hitl-gen-manifest.json").read_text())
+    assert not [path for path in manifest["files"] if "/sales" in path]
+    assert run("build", spec, "-o", out) == (0, f"{out}: wrote 0 file(s), up to date\n", "")
+    assert run("build", spec, "-o", out, "--check")[0] == 0
+
+
+def test_an_edited_file_of_a_removed_handoff_is_a_conflict_and_force_deletes_it(tmp_path):
+    out, spec, gone, _ = _built_twice(tmp_path)
+    edited = out / "data/bots/shop-bot/actions/hitl-gen/sales/start.js"
+    edited.write_text(edited.read_text() + "// mine\n")
+    before = _files(out)
+    code, said, err = run("build", spec, "-o", out)
+    assert (code, said, err) == (2, "", f"{edited}: output: changed since hitl-gen wrote it, and the spec no longer "
+                                        f"generates it; {REMOVE_HINT}\n")
+    assert _files(out) == before
+    code, diff, _ = run("build", spec, "-o", out, "--check")
+    assert code == 1 and diff.splitlines()[-1].endswith(f", {len(gone)} would be removed")  # with force, it would be
+
+    assert run("build", spec, "-o", out, "--force")[0] == 0
+    assert not edited.exists() and not edited.parent.exists()
+
+
+def test_an_edited_stale_file_and_an_edited_current_one_get_one_hint_for_both(tmp_path):
+    out, spec, _, _ = _built_twice(tmp_path)
+    stale = out / "data/bots/shop-bot/actions/hitl-gen/sales/start.js"
+    current = out / "data/bots/shop-bot/actions/hitl-gen/billing/start.js"
+    for path in (stale, current):
+        path.write_text(path.read_text() + "// mine\n")
+    both = "rerun with --force to overwrite or delete these files, or move your edits into the spec or elsewhere"
+    code, _, err = run("build", spec, "-o", out)
+    assert (code, err) == (2, f"{current}: output: changed since hitl-gen wrote it; {both}\n"
+                              f"{stale}: output: changed since hitl-gen wrote it, and the spec no longer generates it; {both}\n")
+
+
+def test_a_stale_file_already_deleted_is_dropped_from_the_manifest(tmp_path):
+    out, spec, gone, changed = _built_twice(tmp_path)
+    deleted = out / "data/bots/shop-bot/actions/hitl-gen/sales/start.js"
+    deleted.unlink()
+    code, said, err = run("build", spec, "-o", out)
+    assert (code, err) == (0, "") and f", removed {len(gone) - 1}, " in said
+    manifest = json.loads((out / ".hitl-gen-manifest.json").read_text())
+    assert "data/bots/shop-bot/actions/hitl-gen/sales/start.js" not in manifest["files"]
+    assert _files(out) == _files(tmp_path / "fresh")
+
+
+def test_a_folder_holding_a_file_of_the_users_is_kept(tmp_path):
+    out, spec, gone, _ = _built_twice(tmp_path)
+    sales = out / "data/bots/shop-bot/actions/hitl-gen/sales"
+    (sales / "mine.js").write_text("// the user's own action\n")
+    assert run("build", spec, "-o", out)[0] == 0
+    assert sorted(p.name for p in sales.iterdir()) == ["mine.js"]
+    assert (sales / "mine.js").read_text() == "// the user's own action\n"
+
+
+def test_a_renamed_bot_leaves_no_folder_of_the_old_one(tmp_path):
+    out = tmp_path / "out"
+    assert run("build", TWO, "-o", out)[0] == 0
+    spec = tmp_path / "spec" / TWO.name
+    spec.parent.mkdir()
+    spec.write_text(TWO.read_text(encoding="utf-8").replace("bot: shop-bot", "bot: store-bot"), encoding="utf-8")
+    code, said, _ = run("build", spec, "-o", out)
+    assert code == 0 and ", removed " in said
+    assert sorted(p.name for p in (out / "data" / "bots").iterdir()) == ["store-bot"]
+    assert (out / "INSTALL.md").is_file()

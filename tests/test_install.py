@@ -1,7 +1,9 @@
 """Installing into an existing bot loses nothing: the welcome-bot sample stays
 byte-identical except its content-element files, whose own entries stay byte for byte."""
 
+import io
 import json
+import re
 import shutil
 import tarfile
 
@@ -176,7 +178,8 @@ def test_archive_without_base_is_importable_and_deterministic(tmp_path):
     files = _archive_files(tmp_path / "a.tgz")
     assert json.loads(files["bot.config.json"])["languages"] == ["en", "fr"]
     assert "flows/talk_to_agent.flow.json" in files and "actions/hitl-gen/talk_to_agent/start.js" in files
-    assert ".hitl-gen-manifest.json" not in files
+    # the manifest travels without a dot: the Admin's import drops dot-files
+    assert ".hitl-gen-manifest.json" not in files and "hitl-gen-manifest.json" in files
 
 
 def _export(tmp_path, bot_dir=SAMPLES / "welcome-bot"):
@@ -306,3 +309,149 @@ def test_line_separators_in_a_text_keep_the_bots_elements_valid_json(tmp_path, s
     assert run("build", spec, "--into", bot_dir)[0] == 0
     elements = json.loads((bot_dir / "content-elements" / "builtin_text.json").read_text(encoding="utf-8"))
     assert f"An agent{separator}will be with you shortly." in [e["formData"].get("text$en") for e in elements]
+
+
+# ---- stale files: a handoff removed from the spec --------------------------------
+
+TWO = REPO / "examples" / "two-handoffs.yaml"
+ELEMENT_ID = re.compile(r"builtin_[a-z_-]+-[A-Za-z0-9_-]{6}")
+
+
+def _without_sales(folder):
+    """two-handoffs.yaml without its sales handoff, under the same file name."""
+    import yaml
+
+    raw = yaml.safe_load(TWO.read_text(encoding="utf-8"))
+    raw["handoffs"] = [h for h in raw["handoffs"] if h["id"] != "sales"]
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = folder / TWO.name
+    spec.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return spec
+
+
+def _sales_files(files):
+    """The files of the sales handoff: its actions, its flow, and the skill flows it calls."""
+    flow = json.loads(files["flows/sales.flow.json"])
+    skills = {node["flow"] for node in flow["nodes"] if node.get("type") == "skill-call"}
+    ours = {f"flows/{s}" for s in skills} | {f"flows/{s.replace('.flow.json', '.ui.json')}" for s in skills}
+    return {rel for rel in files if rel.startswith("actions/hitl-gen/sales/") or rel.startswith("flows/sales.")} | ours
+
+
+def _element_ids(files, names):
+    return {match for name in names for match in ELEMENT_ID.findall(files[name].decode("utf-8"))}
+
+
+def test_a_handoff_removed_from_the_spec_leaves_no_file_or_element_in_the_bot(tmp_path):
+    bot_dir = bot_copy(tmp_path, "shop-bot", TWO)
+    original = snapshot(bot_dir)
+    assert run("build", TWO, "--into", bot_dir)[0] == 0
+    installed = snapshot(bot_dir)
+    sales = _sales_files(installed)
+    sales_elements = _element_ids(installed, [rel for rel in sales if rel.endswith(".flow.json")])
+    assert len(sales) >= 10 and sales_elements
+
+    code, out, err = run("build", _without_sales(tmp_path / "spec"), "--into", bot_dir)
+    after = snapshot(bot_dir)
+    manifest = json.loads(after["hitl-gen-manifest.json"])
+    planned = {p.removeprefix("data/bots/shop-bot/") for p in {*manifest["files"], *manifest["merged"]}}
+    written = {rel for rel in planned if installed.get(rel) != after[rel]}
+    assert (code, err, out) == (0, "", f"{bot_dir}: wrote {len(written)} file(s), removed {len(sales)}, "
+                                       f"{len(planned) - len(written)} unchanged\n")
+    assert not sales & set(after) and not (bot_dir / "actions/hitl-gen/sales").exists()
+    for rel, data in original.items():  # the bot's own files and elements, byte for byte
+        if rel.startswith("content-elements/"):
+            text = data.decode("utf-8")
+            assert text[text.index("[") + 1:text.rindex("]")].rstrip() in after[rel].decode("utf-8")
+        else:
+            assert after[rel] == data, rel
+    elements = {e["id"] for rel in after if rel.startswith("content-elements/") for e in json.loads(after[rel])}
+    used = _element_ids(after, [rel for rel in after if rel.startswith("flows/") and rel.endswith(".flow.json")])
+    assert not sales_elements & elements and used <= elements  # billing's and the bot's own are all there
+    assert not [p for p in manifest["files"] if "/sales" in p] and not sales_elements & set(manifest["elements"])
+
+
+def test_an_older_hitl_gens_dot_manifest_is_read_then_replaced(tmp_path):
+    """Bots installed before the manifest lost its dot: their files are still known."""
+    bot_dir = bot_copy(tmp_path, "shop-bot", TWO)
+    assert run("build", TWO, "--into", bot_dir)[0] == 0
+    (bot_dir / "hitl-gen-manifest.json").rename(bot_dir / ".hitl-gen-manifest.json")
+    code, out, err = run("build", _without_sales(tmp_path / "spec"), "--into", bot_dir)
+    assert (code, err) == (0, "") and ", removed " in out
+    assert (bot_dir / "hitl-gen-manifest.json").is_file() and not (bot_dir / ".hitl-gen-manifest.json").exists()
+
+
+def test_global_actions_of_a_removed_handoff_are_removed_and_data_global_kept(tmp_path):
+    spec = tmp_path / "global" / TWO.name
+    spec.parent.mkdir()
+    spec.write_text(TWO.read_text().replace("  languages: [en]", "  languages: [en]\n  actions: global"))
+    bot_dir = bot_copy(tmp_path, "shop-bot", TWO)
+    assert run("build", spec, "--into", bot_dir)[0] == 0
+    sales = tmp_path / "data/global/actions/hitl-gen/sales"
+    assert (sales / "start.js").is_file()
+    smaller = _without_sales(tmp_path / "spec")
+    smaller.write_text(smaller.read_text().replace("  languages:\n  - en\n", "  languages:\n  - en\n  actions: global\n"))
+    assert run("build", smaller, "--into", bot_dir)[0] == 0
+    assert not sales.exists() and (tmp_path / "data/global/actions/hitl-gen/billing/start.js").is_file()
+
+
+def _as_exported(archive, export, bot):
+    """What the Admin's export gives for a bot imported from `archive`: its files, with
+    "/bots/<bot>/" replaced by the placeholder in every .json (core bot-service exportBot)."""
+    with tarfile.open(archive, "r:gz") as src, tarfile.open(export, "w:gz") as out:
+        for member in src.getmembers():
+            data = src.extractfile(member).read()
+            if member.name.endswith(".json"):
+                data = data.replace(f"/bots/{bot}/".encode(), b"/bots/BOT_ID_PLACEHOLDER/")
+            member.size = len(data)
+            out.addfile(member, io.BytesIO(data))
+    return export
+
+
+def test_an_archive_built_on_an_export_of_an_archive_removes_the_stale_files(tmp_path):
+    """The manifest travels in the archive (no dot: the Admin's import drops dot-files),
+    comes back in the export with the bot id as a placeholder, and a later --base build
+    removes what the spec no longer generates, as --into does."""
+    first = tmp_path / "first.tgz"
+    assert run("build", TWO, "--archive", first, "--base", _export(tmp_path, bot_copy(tmp_path, "shop-bot", TWO)))[0] == 0
+    packed = _archive_files(first)
+    assert ".hitl-gen-manifest.json" not in packed
+    assert all(p.startswith("data/bots/shop-bot/") for p in json.loads(packed["hitl-gen-manifest.json"])["files"])
+    sales = _sales_files(packed)
+    export = _as_exported(first, tmp_path / "exported.tgz", "shop-bot")
+    assert b"BOT_ID_PLACEHOLDER" in _archive_files(export)["hitl-gen-manifest.json"]
+    spec, second = _without_sales(tmp_path / "spec"), tmp_path / "second.tgz"
+
+    code, diff, err = run("build", spec, "--archive", second, "--base", export, "--dry-run")
+    assert (code, err) == (0, "") and not second.exists()
+    assert f"--- {export}/actions/hitl-gen/sales/start.js (on disk)\n+++ /dev/null\n" in diff
+    note, *_, would = diff.splitlines()  # notes come first, then the diff, then the summary
+
+    code, out, err = run("build", spec, "--archive", second, "--base", export)
+    rebuilt = _archive_files(second)
+    assert not sales & set(rebuilt) and "flows/billing.flow.json" in rebuilt
+    changed = {name for name, data in rebuilt.items() if name != "hitl-gen-manifest.json" and packed.get(name) != data}
+    assert note == (f"{second}: note: the Admin's import never deletes a file of an existing bot, so the files this archive "
+                    "no longer has stay in the bot if it is imported over it: delete the bot in the Admin first, then import "
+                    "the archive")
+    assert would == f"{second}: {len(changed)} file(s) would change, {len(sales)} would be removed"
+    assert (code, err, out) == (0, "", f"{note}\n{second}: bot archive with {len(changed)} generated file(s), "
+                                       f"{len(sales)} removed from the base\n")
+    manifest = json.loads(rebuilt["hitl-gen-manifest.json"])
+    assert not [p for p in manifest["files"] if "/sales" in p] and b"BOT_ID_PLACEHOLDER" not in rebuilt["hitl-gen-manifest.json"]
+
+
+def test_an_edited_file_of_a_removed_handoff_in_the_export_is_a_conflict(tmp_path):
+    first = tmp_path / "first.tgz"
+    assert run("build", TWO, "--archive", first)[0] == 0
+    bot_dir = tmp_path / "edited"
+    with tarfile.open(first, "r:gz") as tar:
+        tar.extractall(bot_dir)
+    (bot_dir / "actions/hitl-gen/sales/start.js").write_text("// mine\n")
+    export, spec, second = _export(tmp_path, bot_dir), _without_sales(tmp_path / "spec"), tmp_path / "second.tgz"
+    code, out, err = run("build", spec, "--archive", second, "--base", export)
+    assert (code, out, err) == (2, "", f"{export}/actions/hitl-gen/sales/start.js: output: changed since hitl-gen wrote it, "
+                                       "and the spec no longer generates it; rerun with --force to delete it, or move it "
+                                       "elsewhere to keep your edits\n")
+    assert not second.exists()
+    assert run("build", spec, "--archive", second, "--base", export, "--force")[0] == 0
+    assert "actions/hitl-gen/sales/start.js" not in _archive_files(second)

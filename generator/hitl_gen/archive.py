@@ -1,5 +1,7 @@
 """A bot archive the Botpress Admin imports: a bot folder staged on the side (from an
-exported bot, or a new one), built into like --into, then packed deterministically."""
+exported bot, or a new one), built into like --into, then packed deterministically with
+its manifest, which the Admin keeps in the bot and exports again (seen on a real 12.22.1):
+a later --base export of that bot knows which files hitl-gen wrote."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from hitl_gen.atomic import write_atomic
 from hitl_gen.botpress import layout
 from hitl_gen.destination import Destination, Placement
 from hitl_gen.errors import DestinationError
-from hitl_gen.output import MANIFEST
+from hitl_gen.output import BOT_MANIFEST, MANIFEST
 from hitl_gen.spec.model import Spec
 
 
@@ -38,13 +40,19 @@ class BotArchive(Destination):
             bot_dir.mkdir()
             if self.base is not None:
                 _extract(self.base, bot_dir)
+                _as_imported(bot_dir, spec.target.bot)
             else:
                 _new_bot(spec, bot_dir)
-            yield Placement(bot_dir, layout.bot_dir(spec.target.bot), bot_dir, None, bot_dir / MANIFEST, True,
+            yield Placement(bot_dir, layout.bot_dir(spec.target.bot), bot_dir, None, bot_dir / BOT_MANIFEST, True,
                             shown_as=str(self.base or self.path))
 
     def deliver(self, placement: Placement) -> None:
         write_atomic(self.path, _tgz(placement.root))
+
+    def removal_notes(self) -> list[str]:
+        # Seen on a real 12.22.1: an import over an existing bot only adds and replaces files.
+        return ["the Admin's import never deletes a file of an existing bot, so the files this archive no longer has "
+                "stay in the bot if it is imported over it: delete the bot in the Admin first, then import the archive"]
 
 
 def _new_bot(spec: Spec, bot_dir: Path) -> None:
@@ -73,8 +81,27 @@ def _extract(base: Path, into: Path) -> None:
                                subject=base, where="--base")
 
 
+# An export replaces "/bots/<bot id>/" with this in every .json file, and the import
+# puts the new bot's id back (core bot-service.ts, exportBot/importBot).
+_BOT_ID_PLACEHOLDER = b"/bots/BOT_ID_PLACEHOLDER/"
+
+
+def _as_imported(bot_dir: Path, bot: str) -> None:
+    """The exported bot as the import will put it on disk: the placeholder replaced by the
+    bot's id in its .json files (not dot-files, which the import's glob skips), so the
+    manifest's paths and our files' bytes compare as they were written."""
+    for path in bot_dir.rglob("*.json"):
+        relative = path.relative_to(bot_dir)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        data = path.read_bytes()
+        if _BOT_ID_PLACEHOLDER in data:
+            path.write_bytes(data.replace(_BOT_ID_PLACEHOLDER, f"/bots/{bot}/".encode()))
+
+
 def _tgz(folder: Path) -> bytes:
-    """Deterministic archive: sorted entries, no owners, no timestamps."""
+    """Deterministic archive: sorted entries, no owners, no timestamps. The manifest of
+    an older hitl-gen (a dot-file, which the import would drop anyway) stays out."""
     import gzip
     import io
     import tarfile

@@ -1,20 +1,21 @@
 """The build, one pipeline for every destination (-o, --into, --archive): read the
 spec once and the manifest once; skip rendering when the last build is still on disk;
-else plan, compare with what is there, and apply. It never prints: it returns a
+else plan, compare with what is there (files of the last build that the plan no longer
+has included: they are removed), and apply. It never prints: it returns a
 BuildReport, and raises only the HitlGenError family."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from hitl_gen import fingerprint
 from hitl_gen.destination import Destination, Placement, check_bot_languages, language_notes
 from hitl_gen.errors import HitlGenError
-from hitl_gen.output import Change, Located, Manifest, apply, compare, unified_diff
-from hitl_gen.render.plan import ExistingBot, Plan, build_plan
+from hitl_gen.output import Change, Located, Manifest, apply, compare, compare_stale, unified_diff
+from hitl_gen.render.plan import ExistingBot, Plan, PlannedFile, build_plan
 from hitl_gen.spec.load import parse_spec, read_spec_bytes
 from hitl_gen.spec.model import Spec
 
@@ -26,7 +27,8 @@ class Mode(Enum):
 
 class FileOutcome(NamedTuple):
     path: str    # as the user knows it (inside the archive, for --archive)
-    status: str  # new | changed | unchanged | conflict (overwritten with force, else only ever compared)
+    status: str  # new | changed | unchanged | removed | conflict (overwritten, or removed, with force; else only ever compared)
+    stale: bool = False  # written by an earlier build, no longer generated: removed, or to be removed
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,16 @@ class BuildReport:
     def pending(self) -> tuple[FileOutcome, ...]:
         """Files that differ from what the destination holds: written, or to be written."""
         return tuple(f for f in self.files if f.status != "unchanged")
+
+    @property
+    def written(self) -> tuple[FileOutcome, ...]:
+        """Pending files the build writes (or would write)."""
+        return tuple(f for f in self.pending if not f.stale)
+
+    @property
+    def removed(self) -> tuple[FileOutcome, ...]:
+        """Pending files the build removes (or would remove): the spec no longer generates them."""
+        return tuple(f for f in self.pending if f.stale)
 
     @property
     def up_to_date(self) -> bool:
@@ -67,13 +79,16 @@ def build(spec_path: Path, destination: Destination, mode: Mode = Mode.WRITE, *,
         if placement.into_bot:
             check_bot_languages(spec, placement)
         manifest = manifest if manifest is not None else Manifest.read(placement.manifest)
-        plan, changes = _plan(spec, placement, manifest)
+        plan, changes, kept = _plan(spec, placement, manifest)
         notes = language_notes(spec, placement) if placement.into_bot else []
+        if any(c.stale for c in changes):
+            notes += destination.removal_notes()
         if mode is Mode.WRITE:
-            apply(changes, manifest, plan.elements, force=force,
+            apply(changes, manifest, plan.elements, force=force, kept=kept,
+                  roots=[p for p in (placement.root, placement.bot_dir, placement.global_dir) if p is not None],
                   inputs=fingerprint.inputs(spec_bytes, placement.into_bot, spec.target.bot))
             destination.deliver(placement)
-    return BuildReport(destination.path, mode, tuple(FileOutcome(c.shown, c.status) for c in changes), tuple(notes),
+    return BuildReport(destination.path, mode, tuple(FileOutcome(c.shown, c.status, c.stale) for c in changes), tuple(notes),
                        unified_diff(changes) if mode is Mode.COMPARE else "")
 
 
@@ -90,12 +105,23 @@ def _up_to_date(spec_bytes: bytes, destination: Destination, manifest: Manifest)
         return False
 
 
-def _plan(spec: Spec, placement: Placement, manifest: Manifest) -> tuple[Plan, list[Change]]:
-    """Render in memory against what the placement holds, and compare."""
+def _plan(spec: Spec, placement: Placement, manifest: Manifest) -> tuple[Plan, list[Change], list[str]]:
+    """Render in memory against what the placement holds, and compare; with the files of
+    the last build that the plan no longer has. Returns the plan, the changes, and the
+    manifest entries to keep as they are: stale files this placement cannot reach (global
+    actions of a bot folder that is no longer beside data/global), which stay untouched."""
     existing = ExistingBot.read(placement.bot_dir, manifest.elements, set(manifest.files))
     plan = build_plan(spec, existing, install_doc_file=not placement.into_bot)
     located = []
     for planned in plan.files:
         disk = placement.locate(planned.path)
         located.append(Located(planned, disk, placement.shown(disk)))
-    return plan, compare(located, manifest)
+    stale, kept = [], []
+    for logical in sorted({*manifest.files, *manifest.merged} - {str(f.path) for f in plan.files}):
+        try:
+            disk = placement.locate(PurePosixPath(logical))
+        except HitlGenError:
+            kept.append(logical)
+            continue
+        stale.append(Located(PlannedFile(PurePosixPath(logical), b""), disk, placement.shown(disk)))
+    return plan, compare(located, manifest) + compare_stale(stale, manifest), kept

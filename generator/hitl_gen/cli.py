@@ -108,16 +108,21 @@ def _build(args, out: TextIO) -> int:
     where = report.destination
     for note in report.notes:
         print(f"{where}: note: {note}", file=out)
+    # Removals are named only when there are some: the lines stay as they were otherwise.
+    removed = len(report.removed)
     if mode is Mode.COMPARE:
         out.write(report.diff)
-        print(f"{where}: up to date" if report.up_to_date else f"{where}: {len(report.pending)} file(s) would change", file=out)
+        would = f"{len(report.written)} file(s) would change" + (f", {removed} would be removed" if removed else "")
+        print(f"{where}: up to date" if report.up_to_date else f"{where}: {would}", file=out)
         return ExitCode.OUT_OF_DATE if (args.check and not report.up_to_date) else ExitCode.OK
     if report.shortcut:
         print(f"{where}: wrote 0 file(s), up to date", file=out)
     elif args.archive:
-        print(f"{where}: bot archive with {len(report.pending)} generated file(s)", file=out)
+        print(f"{where}: bot archive with {len(report.written)} generated file(s)"
+              + (f", {removed} removed from the base" if removed else ""), file=out)
     else:
-        print(f"{where}: wrote {len(report.pending)} file(s), {report.unchanged} unchanged", file=out)
+        print(f"{where}: wrote {len(report.written)} file(s), " + (f"removed {removed}, " if removed else "")
+              + f"{report.unchanged} unchanged", file=out)
     return ExitCode.OK
 
 

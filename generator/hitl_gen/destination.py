@@ -15,7 +15,7 @@ from typing import Iterator, NamedTuple
 
 from hitl_gen.botpress import layout
 from hitl_gen.errors import DestinationError
-from hitl_gen.output import MANIFEST
+from hitl_gen.output import BOT_MANIFEST, MANIFEST
 from hitl_gen.spec.model import Spec
 
 
@@ -66,6 +66,10 @@ class Destination:
     def deliver(self, placement: Placement) -> None:
         """After the files are written: a folder holds them already."""
 
+    def removal_notes(self) -> list[str]:
+        """What the user should know when a build removes files: nothing, for a folder."""
+        return []
+
 
 @dataclass(frozen=True)
 class OutputFolder(Destination):
@@ -92,7 +96,7 @@ class BotFolder(Destination):
     into_bot = True
 
     def manifest_path(self) -> Path:
-        return self.path / MANIFEST
+        return self.path / BOT_MANIFEST
 
     def placement(self, bot: str) -> Placement:
         bot_dir = self.path

@@ -1,14 +1,16 @@
 """Compare a render plan with disk, then write it atomically.
 
 A manifest of content hashes remembers what hitl-gen last wrote, so a file that
-still has that hash may be replaced, and a file the user edited since is a
-conflict: reported, and nothing written, unless --force.
+still has that hash may be replaced (or removed, once the spec no longer generates
+it), and a file the user edited since is a conflict: reported, and nothing written,
+unless --force.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, NamedTuple
@@ -17,16 +19,25 @@ from hitl_gen.atomic import write_atomic
 from hitl_gen.errors import OutputConflict
 from hitl_gen.render.plan import PlannedFile
 
-MANIFEST = ".hitl-gen-manifest.json"
+MANIFEST = ".hitl-gen-manifest.json"  # at the top of an output folder (-o)
+# In a bot folder (--into, --archive): Botpress's Admin import drops dot-files, and an
+# export carries this name back (seen on a real 12.22.1), so a bot moved by archive
+# keeps it. Bots installed by an older hitl-gen have MANIFEST there: read, then replaced.
+BOT_MANIFEST = "hitl-gen-manifest.json"
+
+OVERWRITE_HINT = "rerun with --force to overwrite, or move your edits into the spec"
+REMOVE_HINT = "rerun with --force to delete it, or move it elsewhere to keep your edits"
+BOTH_HINT = "rerun with --force to overwrite or delete these files, or move your edits into the spec or elsewhere"
 
 
 class Change(NamedTuple):
     file: PlannedFile
     disk: Path
     shown: str   # how the user knows the file (its path, or its place in a bot archive)
-    status: str  # new | changed | unchanged | conflict
+    status: str  # new | changed | unchanged | removed | conflict
     old: bytes | None
     reason: str = ""  # why a conflict is one
+    stale: bool = False  # the spec no longer generates it: removed, not written
 
 
 @dataclass(frozen=True)
@@ -38,12 +49,17 @@ class Manifest:
     elements: dict[str, str]
     merged: dict[str, str] = field(default_factory=dict)  # merged files as last written
     inputs: dict = field(default_factory=dict)  # {"fingerprint", "bot"} of the last build
+    older: Path | None = None  # an older hitl-gen's manifest it was read from, replaced when written
 
     @classmethod
     def read(cls, path: Path) -> "Manifest":
+        source = path
+        if path.name == BOT_MANIFEST and not path.exists() and path.with_name(MANIFEST).is_file():
+            source = path.with_name(MANIFEST)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(path, dict(data["files"]), dict(data.get("elements", {})), dict(data.get("merged", {})), dict(data.get("inputs") or {}))
+            data = json.loads(source.read_text(encoding="utf-8"))
+            return cls(path, dict(data["files"]), dict(data.get("elements", {})), dict(data.get("merged", {})),
+                       dict(data.get("inputs") or {}), source if source != path else None)
         except (FileNotFoundError, NotADirectoryError, KeyError, TypeError, ValueError):
             return cls(path, {}, {})  # no earlier build here: every file in the way is then a conflict
 
@@ -97,6 +113,26 @@ def compare(plan: Iterable[Located], manifest: Manifest) -> list[Change]:
     return changes
 
 
+def compare_stale(stale: Iterable[Located], manifest: Manifest) -> list[Change]:
+    """Files the manifest lists that the plan no longer has: removed if they still have
+    the bytes hitl-gen wrote, a conflict if edited since. One already gone needs nothing
+    (the new manifest just leaves it out). A merged content-element file is planned
+    whenever the bot has it, so one is stale only in a bot folder no longer built (an
+    output folder whose target.bot changed), where every element in it is hitl-gen's."""
+    written = {**manifest.files, **manifest.merged}
+    changes = []
+    for item in stale:
+        old = item.disk.read_bytes() if item.disk.is_file() else None
+        if old is None:
+            continue
+        if sha256(old) == written[str(item.file.path)]:
+            changes.append(Change(item.file, item.disk, item.shown, "removed", old, stale=True))
+        else:
+            changes.append(Change(item.file, item.disk, item.shown, "conflict", old,
+                                  "changed since hitl-gen wrote it, and the spec no longer generates it", stale=True))
+    return changes
+
+
 def unified_diff(changes: Iterable[Change]) -> str:
     import difflib
 
@@ -105,23 +141,57 @@ def unified_diff(changes: Iterable[Change]) -> str:
         if change.status == "unchanged":
             continue
         old = (change.old or b"").decode("utf-8", "replace").splitlines(keepends=True)
-        new = change.file.content.decode("utf-8").splitlines(keepends=True)
+        new = [] if change.stale else change.file.content.decode("utf-8").splitlines(keepends=True)
         name = change.shown
-        out.extend(difflib.unified_diff(old, new, "/dev/null" if change.old is None else f"{name} (on disk)", f"{name} (generated)"))
+        out.extend(difflib.unified_diff(old, new, "/dev/null" if change.old is None else f"{name} (on disk)",
+                                        "/dev/null" if change.stale else f"{name} (generated)"))
     return "".join(out)
 
 
-def apply(changes: list[Change], manifest: Manifest, elements: dict[str, str], *, force: bool, inputs: dict) -> list[Change]:
-    """Write new and changed files; raise OutputConflict (writing nothing) on conflicts."""
-    conflicts = [(c.shown, c.reason) for c in changes if c.status == "conflict"]
+def apply(changes: list[Change], manifest: Manifest, elements: dict[str, str], *, force: bool, inputs: dict,
+          kept: Iterable[str] = (), roots: Iterable[Path] = ()) -> list[Change]:
+    """Write new and changed files and remove stale ones; raise OutputConflict (writing
+    nothing) on conflicts. The new manifest lists what the plan wrote, plus `kept`:
+    earlier files this build could not place (and so left alone). Folders emptied by a
+    removal go too, up to the `roots`, which stay."""
+    conflicts = [c for c in changes if c.status == "conflict"]
     if conflicts and not force:
-        raise OutputConflict(conflicts, "rerun with --force to overwrite, or move your edits into the spec")
-    written = [c for c in changes if c.status in ("new", "changed", "conflict")]
+        raise OutputConflict([(c.shown, c.reason) for c in conflicts], _hint(conflicts))
+    # Removed first: a renamed handoff may put a folder where a removed file was.
+    removed = [c for c in changes if c.stale]
+    for change in removed:
+        change.disk.unlink(missing_ok=True)
+    _prune({c.disk.parent for c in removed}, set(roots))
+    written = [c for c in changes if c.status in ("new", "changed", "conflict") and not c.stale]
     for folder in {c.disk.parent for c in written}:
         folder.mkdir(parents=True, exist_ok=True)
     for change in written:
         write_atomic(change.disk, change.file.content, make_parent=False)
-    files = {**manifest.files, **{str(c.file.path): sha256(c.file.content) for c in changes if not c.file.merged}}
-    merged = {str(c.file.path): sha256(c.file.content) for c in changes if c.file.merged}
+    current = [c for c in changes if not c.stale]
+    files = {**{path: manifest.files[path] for path in kept if path in manifest.files},
+             **{str(c.file.path): sha256(c.file.content) for c in current if not c.file.merged}}
+    merged = {str(c.file.path): sha256(c.file.content) for c in current if c.file.merged}
     write_atomic(manifest.path, manifest.serialised(files, elements, merged, inputs))
-    return written
+    if manifest.older is not None:
+        manifest.older.unlink(missing_ok=True)  # replaced by the manifest just written
+    return written + removed
+
+
+def _hint(conflicts: list[Change]) -> str:
+    """How to settle the conflicts: a file to write and a file to remove are settled differently."""
+    if all(c.stale for c in conflicts):
+        return REMOVE_HINT
+    return BOTH_HINT if any(c.stale for c in conflicts) else OVERWRITE_HINT
+
+
+def _prune(folders: set[Path], roots: set[Path]) -> None:
+    """Remove the folders a removal left empty, and their parents while empty, below
+    the roots. os.rmdir only ever removes an empty folder: one holding anything of the
+    user's stays, with everything in it."""
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        while folder not in roots and any(folder.is_relative_to(root) for root in roots):
+            try:
+                os.rmdir(folder)
+            except OSError:  # not empty (or already gone with a deeper one): stop climbing
+                break
+            folder = folder.parent
