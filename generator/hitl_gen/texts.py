@@ -14,7 +14,7 @@ Text = Mapping[str, str]  # language -> message
 
 # What a message may say about the conversation; generated JavaScript computes each
 # (lib/context.js messageVars), and a runtime test checks it computes exactly these.
-PLACEHOLDERS = ("full_name", "channel", "user_id", "thread_id", "bot_id", "hitl_url", "last_message", "reason")
+PLACEHOLDERS = ("full_name", "channel", "user_id", "thread_id", "bot_id", "hitl_url", "last_message", "reason", "hours")
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 USER_ATTRIBUTE = re.compile(r"^user\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 

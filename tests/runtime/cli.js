@@ -5,7 +5,8 @@
 //   {op: "conversation", user, steps, ...context}
 // Context: botpress (version), api {localUrl, token}, env (host environment),
 // processInfo {EXTERNAL_URL...}, dataDir, botDir, botId, defaultLanguage,
-// emulatorUrl, moduleConfig, contentElements (read from botDir if absent).
+// emulatorUrl, moduleConfig, contentElements (read from botDir if absent), now (a fixed
+// clock inside action sandboxes: an ISO date or milliseconds; a step's `now` wins).
 const fs = require('fs')
 const path = require('path')
 const axios = require('axios')
@@ -50,6 +51,7 @@ function makeContext(request) {
     userStore: request.userStore || {},
     flows: {},
     startFlow: request.startFlow || 'main.flow.json',
+    now: request.now,
     logs: [],
     messages: [],
     notifications: []
@@ -80,6 +82,7 @@ async function conversation(request) {
   for (const step of request.steps) {
     const turn = { step, swallowed: false, messages: [], actions: [], visited: [], logs: [], waiting: null, ended: false, crash: null }
     turns.push(turn)
+    ctx.now = step.now !== undefined ? step.now : request.now
     if (step.agent) {  // an agent acts in the HITL screen between two user messages
       await axios.post(`${request.emulatorUrl}/__emulator/agent`, { botId: request.botId, channel: who.channel, target: who.target, threadId: who.threadId, action: step.agent })
       continue

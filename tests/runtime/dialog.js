@@ -2,7 +2,7 @@
 // A walker over Botpress flow files with the dialog engine's rules (FACTS §2-§4):
 // onEnter instructions, waiting where onReceive is an array, `next` conditions
 // as JavaScript over event/user/temp/session (and `lastNode=`), `#` returns to
-// the caller, `x.flow.json` jumps, skill-call nodes run their sub-flow, and a
+// the caller, `x.flow.json` jumps (`x.flow.json#node` to that node), skill-call nodes run their sub-flow, and a
 // throwing action sends the dialog to temp.onErrorFlowTo or error.flow.json.
 const fs = require('fs')
 const path = require('path')
@@ -112,7 +112,7 @@ async function walk(ctx, event, turn) {
       turn.ended = true
       return 'end'
     }
-    if (target === '#') {
+    if (target.startsWith('#')) {  // back to the caller, `#<node>`: to that node of the caller's flow
       const back = context.jumpPoints.pop()
       if (!back) {
         state.context = {}
@@ -120,14 +120,15 @@ async function walk(ctx, event, turn) {
         return 'end'
       }
       context.currentFlow = back.flow
-      context.currentNode = back.node
-      state.__stacktrace.push({ flow: back.flow, node: back.node })
-      turn.visited.push(`${back.flow}#${back.node}<-`)
+      context.currentNode = target.slice(1) || back.node
+      state.__stacktrace.push({ flow: back.flow, node: context.currentNode })
+      turn.visited.push(`${back.flow}#${context.currentNode}<-`)
       return 'next'
     }
-    if (target.endsWith('.flow.json')) {
+    if (target.includes('.flow.json')) {  // `<flow>.flow.json`, or `<flow>.flow.json#<node>`
+      const [flowName, nodeName] = target.split('#')
       context.jumpPoints.push({ flow: context.currentFlow, node: context.currentNode })
-      jump(target)
+      jump(flowName, nodeName)
       return 'enter'
     }
     jump(context.currentFlow, target)

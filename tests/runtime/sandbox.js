@@ -61,6 +61,28 @@ function makeRequire(actionFile, dataDir) {
   }
 }
 
+// A fixed "now" for tests of business hours: Date inside this sandbox only (the host's
+// clock, timeouts included, is untouched) answers `now` for new Date() and Date.now();
+// every other use of Date is the real one. Botpress itself has no such option.
+const FIXED_CLOCK = `
+const RealDate = Date
+function FixedDate(...args) {
+  if (!new.target) return new RealDate(NOW).toString()
+  return args.length ? new RealDate(...args) : new RealDate(NOW)
+}
+FixedDate.prototype = RealDate.prototype
+FixedDate.now = () => NOW
+FixedDate.parse = RealDate.parse
+FixedDate.UTC = RealDate.UTC
+Date = FixedDate
+`
+
+function fixClock(vm, now) {
+  const at = typeof now === 'number' ? now : Date.parse(now)
+  if (Number.isNaN(at)) throw new Error(`the fixed clock needs an ISO date or milliseconds, not ${now}`)
+  vm.run(`const NOW = ${at}\n${FIXED_CLOCK}`)
+}
+
 function printObject(obj) {
   return util.inspect(obj, { depth: 3 })
 }
@@ -84,6 +106,7 @@ async function runActionFile(ctx, file, args, event) {
   const modRequire = makeRequire(file, ctx.dataDir)
   const mock = new Proxy({}, { get: (_obj, prop) => modRequire(prop) })
   const vm = new NodeVM({ wrapper: 'none', sandbox, require: { external: true, mock }, timeout: 5000 })
+  if (ctx.now != null) fixClock(vm, ctx.now)
   const started = Date.now()
   const record = { file, args, error: null, durationMs: 0 }
   try {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
-from hitl_gen import channels, triggers
+from hitl_gen import channels, hours, triggers
 from hitl_gen.botpress import layout, routes
 from hitl_gen.render.content import user_attributes
 from hitl_gen.render.jinja_env import render
@@ -106,7 +106,8 @@ class _Handoff(NamedTuple):
 def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFile]:
     alerts = [channels.of(a).config(a) for a in handoff.alerts if not channels.of(a).skill_only(a)]
     h = _Handoff(spec, handoff, prefix, base_config(spec), alerts)
-    optional = [_set_full_name(h) if handoff.full_name else None, _alert_agents(h) if alerts else None]
+    optional = [_set_full_name(h) if handoff.full_name else None, _alert_agents(h) if alerts else None,
+                _hours(h) if handoff.hours else None]
     return [_start(h)] + [f for f in optional if f] + [_prepare_call_api(h), _resume(h), _should_start(h)]
 
 
@@ -119,6 +120,9 @@ def _full_name(handoff: Handoff) -> dict | None:
 def _start(h: _Handoff) -> ActionFile:
     handoff = h.handoff
     about = f" {handoff.description}" if handoff.description else ""
+    if handoff.hours:
+        about = (f" Outside the business hours ({handoff.hours.time_zone}) it says the off-hours message instead"
+                 f"{'' if handoff.hours.hand_over else ' and hands nothing over'}; temp.{hours.state_key(handoff.id)} says open or closed.") + about
     return h.file("start", ActionMeta(
         title=f"Hand over to an agent ({handoff.id})",
         description=(f"Starts the {handoff.id} handoff: sets the full name, "
@@ -127,7 +131,7 @@ def _start(h: _Handoff) -> ActionFile:
         params=(REASON,)),
         {"pauseScope": handoff.pause_scope, "checkAgents": handoff.check_agents, "fullName": _full_name(handoff),
          "alerts": h.alerts, "say": dict(handoff.say), "failureSay": dict(handoff.failure_say),
-         "noAgentSay": dict(handoff.no_agent_say) if handoff.no_agent_say else None})
+         "noAgentSay": dict(handoff.no_agent_say) if handoff.no_agent_say else None, **_hours_config(handoff, table=True)})
 
 
 def _set_full_name(h: _Handoff) -> ActionFile:
@@ -141,7 +145,7 @@ def _alert_agents(h: _Handoff) -> ActionFile:
     return h.file("alert_agents", ActionMeta(
         title=f"Alert agents ({h.handoff.id})",
         description=f"Sends the {h.handoff.id} alerts ({', '.join(a['kind'] for a in h.alerts)}) side by side; failures are logged and listed in temp.hitl_alert_errors.",
-        params=(REASON, KINDS)), {"alerts": h.alerts})
+        params=(REASON, KINDS)), {"alerts": h.alerts, **_hours_config(h.handoff)})
 
 
 def _prepare_call_api(h: _Handoff) -> ActionFile:
@@ -152,7 +156,8 @@ def _prepare_call_api(h: _Handoff) -> ActionFile:
                      "and the webhook requests into temp.hitl_webhooks; with token=true, the bot API's base URL and a short-lived "
                      "bearer header (Botpress's server token) into temp.hitl_api, for the one skill that follows."),
         params=(Param("token", "boolean", "Also hand the server token to the next Call-API skill (the node after it deletes it)"),),
-        hidden=True), {"webhooks": [p for p in prepared if p], "userAttributes": user_attributes(*_element_texts(h.handoff))})
+        hidden=True), {"webhooks": [p for p in prepared if p], "userAttributes": user_attributes(*_element_texts(h.handoff)),
+                       **_hours_config(h.handoff)})
 
 
 def _resume(h: _Handoff) -> ActionFile:
@@ -160,7 +165,29 @@ def _resume(h: _Handoff) -> ActionFile:
         title=f"Hand back to the bot ({h.handoff.id})",
         description=("Unpauses this conversation and tells the user the bot is back." if h.hitl
                      else "Tells the user the bot is back (agents resolve HITL Next handoffs in their screen).")),
-        {"pauseScope": h.handoff.pause_scope, "say": dict(h.handoff.resume_say) if h.handoff.resume_say else None})
+        {"pauseScope": h.handoff.pause_scope, "say": dict(h.handoff.resume_say) if h.handoff.resume_say else None,
+         **_hours_config(h.handoff)})
+
+
+def _hours_config(handoff: Handoff, table: bool = False) -> dict:
+    """CONFIG.hoursKey, where the hours check keeps its decision (messageVars reads it for
+    {{hours}}); with `table`, what deciding needs, for the actions that decide."""
+    if not handoff.hours:
+        return {"hours": None, "offHours": None} if table else {}
+    keys = {"hoursKey": hours.state_key(handoff.id)}
+    if table:
+        keys.update(hours=hours.config(handoff.hours),
+                    offHours={"say": dict(handoff.hours.off_hours_say), "handOver": handoff.hours.hand_over})
+    return keys
+
+
+def _hours(h: _Handoff) -> ActionFile:
+    key = hours.state_key(h.handoff.id)
+    return h.file("hours", ActionMeta(
+        title=f"Is the {h.handoff.id} handoff open now?",
+        description=(f"Sets temp.{key} to \"open\" or \"closed\" from the handoff's business hours "
+                     f"({h.handoff.hours.time_zone}); the alerts' {{{{hours}}}} then says it.")),
+        {"hoursKey": key, "hours": hours.config(h.handoff.hours)})
 
 
 def _should_start(h: _Handoff) -> ActionFile:
@@ -175,7 +202,9 @@ def _should_start(h: _Handoff) -> ActionFile:
 def _element_texts(handoff: Handoff):
     """The texts that become content elements, rendered by Mustache in the Studio's way."""
     texts = [handoff.say, handoff.failure_say, handoff.no_agent_say, handoff.resume_say,
-             handoff.trigger.button.question if handoff.trigger.button else None]
+             handoff.trigger.button.question if handoff.trigger.button else None,
+             handoff.hours.off_hours_say if handoff.hours else None,
+             handoff.way_back.satisfaction.question if handoff.way_back.satisfaction else None]
     texts += [text for a in handoff.alerts for text in channels.of(a).element_texts(a)]
     return [text for text in texts if text]
 

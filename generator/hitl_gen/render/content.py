@@ -44,11 +44,13 @@ def text_element(element_id: str, text: Text) -> dict:
     return _element(element_id, form)
 
 
-def choice_element(element_id: str, question: Text, label: Text, value: str) -> dict:
+def choice_element(element_id: str, question: Text, label: Text, value: str,
+                   others: tuple[tuple[str, Text], ...] = ()) -> dict:
     form: dict = {}
+    choices = ((value, label),) + tuple(others)
     for lang in question:
         form[f"text${lang}"] = mustache_text(question[lang])
-        form[f"choices${lang}"] = [{"title": label[lang], "value": value}]
+        form[f"choices${lang}"] = [{"title": title[lang], "value": choice} for choice, title in choices]
         form[f"typing${lang}"] = True
         form[f"disableFreeText${lang}"] = False
     return _element(element_id, form)

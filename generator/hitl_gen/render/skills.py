@@ -58,9 +58,13 @@ def single_node_skill(skill: str, suffix: str, entry_id: str, skill_data: dict, 
 
 
 def choice_skill(suffix: str, random_id: str, content_id: str, choices: dict[str, list[str]],
-                 node_ids: list[str], parent_id: str) -> SkillCall:
+                 node_ids: list[str], parent_id: str, max_retries: int | None = None) -> SkillCall:
+    """`max_retries`: messages matching no choice before the failure exit (the Studio's
+    default when None)."""
     spec = definition("choice")
     config = dict(spec["config"])
+    if max_retries is not None:
+        config["nbMaxRetries"] = max_retries
     data = {"randomId": random_id, "contentId": content_id, "invalidContentId": "", "keywords": choices, "config": config}
     fmt = {"random_id": random_id, "max_retries": config["nbMaxRetries"]}
     say = f"say #!{content_id} " + json.dumps({"skill": "choice"}, separators=(",", ":"))

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from hitl_gen import channels, triggers
+from hitl_gen.hours import Hours, build as build_hours
+from hitl_gen.way_back import WayBack, build as build_way_back
 from hitl_gen.triggers import Trigger
 from hitl_gen.botpress import versions
 from hitl_gen.texts import Text, text_of
@@ -57,6 +59,8 @@ class Handoff(NamedTuple):
     failure_say: Text
     no_agent_say: Text | None
     resume_say: Text | None
+    hours: Hours | None = None      # business hours (hitl_gen.hours)
+    way_back: WayBack = WayBack()   # after the hand-back: satisfaction, then (hitl_gen.way_back)
 
 
 class Spec(NamedTuple):
@@ -93,4 +97,6 @@ def _handoff(raw: dict, languages: tuple[str, ...]) -> Handoff:
         failure_say=text_of(raw["on_failure"]["say"], languages),
         no_agent_say=text_of(raw["no_agent"]["say"], languages) if "no_agent" in raw else None,
         resume_say=text_of(raw["resume"]["say"], languages) if "say" in raw.get("resume", {}) else None,
+        hours=build_hours(raw.get("hours"), languages),
+        way_back=build_way_back(raw.get("resume"), languages),
     )

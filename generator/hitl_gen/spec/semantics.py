@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from hitl_gen import channels, triggers
+from hitl_gen import channels, hours, triggers, way_back
 from hitl_gen.botpress import versions
 from hitl_gen.errors import Problem
 from hitl_gen.spec.located_yaml import LocatedDocument
@@ -39,6 +39,9 @@ def semantic_problems(doc: LocatedDocument) -> list[Problem]:
             problems += _text_problems(doc, text_path, text, languages, agent_facing)
         problems += _full_name_problems(doc, path, handoff)
         problems += _alert_problems(doc, path, handoff, target)
+        if "hours" in handoff:
+            problems += hours.problems(doc, path + ("hours",), handoff["hours"])
+        problems += way_back.problems(doc, path, handoff)
         for name, value in handoff["trigger"].items():
             problems += triggers.kind(name).problems(doc, path + ("trigger", name), value, target)
     problems += _secret_problems(doc, (), data)
@@ -81,6 +84,8 @@ def _texts(path: tuple, handoff: dict) -> Iterator[tuple[tuple, Any, bool]]:
     for name, value in handoff["trigger"].items():
         for key in triggers.kind(name).user_texts:
             yield path + ("trigger", name, key), value[key], False
+    for text_path, text in [*hours.user_texts(path, handoff), *way_back.user_texts(path, handoff)]:
+        yield text_path, text, False
     for i, alert in enumerate(handoff.get("alert", [])):
         kind, body = next(iter(alert.items()))
         for key in channels.channel(kind).agent_texts:

@@ -12,6 +12,11 @@ from typing import NamedTuple, Union
 from hitl_gen.texts import Text
 
 END = "#"  # back to the calling flow, in the same turn (FACTS §3, §12)
+
+
+def leaves_flow(target: str) -> bool:
+    """A transition into another flow (`<flow>.flow.json[#<node>]`): not a node of this one."""
+    return ".flow.json" in target
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -23,12 +28,13 @@ class TextElement(NamedTuple):
 
 
 class ChoiceElement(NamedTuple):
-    """A `builtin_single-choice` element offering one choice."""
+    """A `builtin_single-choice` element offering one choice, or more with `others`."""
 
     purpose: str
     question: Text
     label: Text
     value: str
+    others: tuple[tuple[str, Text], ...] = ()  # further choices, (value, label)
 
 
 class Say(NamedTuple):
@@ -61,7 +67,8 @@ class Node(NamedTuple):
         return "skill-call" if self.skill else "standard"
 
     def targets(self) -> list[str]:
-        return [target for _, target in self.edges]
+        """Where the edges lead in this flow: node names, or END."""
+        return [target for _, target in self.edges if not leaves_flow(target)]
 
 
 class Graph(NamedTuple):

@@ -1,11 +1,12 @@
 """One handoff flow per handoff (FACTS §3-§4): its steps wired by name as a graph,
 then laid out and serialised.
 
-    entry (clears the trigger flag) → [button] → prepare (full name, message values,
-          code-only alerts) → webhook/e-mail skills
+    entry (clears the trigger flag) → [button] → [hours] → prepare (full name, message
+          values, code-only alerts) → webhook/e-mail skills → [in_hours?]
           → token → pause (hitl) | token → agents check → token → handoff (hitlnext)
-          → handed_over (say, wait) → token → unpause → back (say) → #
+          → handed_over (say, wait) → token → unpause → back (say) → [satisfaction] → # | then
     failures → failed (say) → #      no agent online → no_agent (say) → #
+    outside the business hours → off_hours (say) → #   (off_hours.py; way_back.py after `back`)
 
 A "token" node puts the server token into temp for the one Call-API skill after it;
 every node that skill leads to deletes it first (FACTS §12: nothing a template can
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from hitl_gen.botpress import routes
+from hitl_gen.render.flow import off_hours, way_back
 from hitl_gen.render.flow.alerts import AlertSteps, alert_steps
 from hitl_gen.render.flow.graph import END, JSON_HEADERS, ChoiceElement, Graph, GraphBuilder, Say, Skill, TextElement, call_api
 from hitl_gen.render.flow.layout import layout
@@ -79,13 +81,16 @@ def handoff_graph(spec: Spec, handoff: Handoff) -> Graph:
     hitl = spec.target.module == "hitl"
     _entry(w)
     hand_over = "pause_token" if hitl else ("agents_token" if handoff.check_agents else "handoff_token")
-    _prepare(w, alert_steps(handoff), hand_over)
+    off_hours.add_check(w, handoff, w.action("hours"), "prepare")
+    _prepare(w, alert_steps(handoff), off_hours.after_alerts(handoff, hand_over))
+    off_hours.add_decision(w, handoff, hand_over, FORGET_TOKEN)
     unpause = None
     if hitl:
         unpause = _pause(w)
     else:
         _hitlnext(w)
     _handed_over_and_back(w, unpause)
+    way_back.add_steps(w, handoff)
     return w.build()
 
 
@@ -93,12 +98,13 @@ def _entry(w: _Wiring) -> None:
     button = w.handoff.trigger.button
     # A flow's ends (#) return to the caller in the same turn, where the condition that
     # started the handoff is checked again (FACTS §12): clear it on the way in.
-    w.standard("entry", [_forget(trigger_keys(w.handoff).flag)], {"true": "button" if button else "prepare"})
+    asked = off_hours.first_step(w.handoff, "prepare")
+    w.standard("entry", [_forget(trigger_keys(w.handoff).flag)], {"true": "button" if button else asked})
     if button:
         keywords = list(dict.fromkeys([BUTTON_VALUE, *button.label.values(), *every_word(button.keywords)]))
         choice = ChoiceElement("button", button.question, button.label, BUTTON_VALUE)
         w.skill("button", Skill("choice", "button", {"contentId": choice, "keywords": {BUTTON_VALUE: keywords}}),
-                {BUTTON_VALUE: "prepare", "failure": END})
+                {BUTTON_VALUE: asked, "failure": END})
 
 
 def _prepare(w: _Wiring, alerts: AlertSteps, hand_over: str) -> None:
@@ -120,7 +126,8 @@ def _pause(w: _Wiring) -> Skill:
     user_route = routes.fill(routes.HITL_USER_ACTION, channel="{{{event.channel}}}", user="{{{event.target}}}")
     url = {action: API_BASE + routes.fill(user_route, action=action) + thread for action in ("pause", "unpause")}
     w.token("pause_token", "pause")
-    w.call("pause", call_api("pause", "post", url["pause"], "hitl_pause", headers=AUTH_HEADERS), "handed_over", "failed")
+    paused = off_hours.after_handover(w.handoff, "handed_over")
+    w.call("pause", call_api("pause", "post", url["pause"], "hitl_pause", headers=AUTH_HEADERS), paused, "failed")
     return call_api("unpause", "post", url["unpause"], "hitl_unpause", headers=AUTH_HEADERS)
 
 
@@ -135,7 +142,7 @@ def _hitlnext(w: _Wiring) -> None:
     w.token("handoff_token", "handoff")
     handoff = call_api("handoff", "post", API_BASE + routes.HITLNEXT_HANDOFFS, "hitl_handoff", headers=AUTH_HEADERS,
                        body=HANDOFF_BODY)
-    w.call("handoff", handoff, "handed_over", "failed")
+    w.call("handoff", handoff, off_hours.after_handover(w.handoff, "handed_over"), "failed")
 
 
 def _handed_over_and_back(w: _Wiring, unpause: Skill | None) -> None:
@@ -150,4 +157,4 @@ def _handed_over_and_back(w: _Wiring, unpause: Skill | None) -> None:
     else:
         w.standard("resume", [w.action("prepare_call_api")], {"true": "back"})
     back = [FORGET_TOKEN] + ([Say(TextElement("resume", handoff.resume_say))] if handoff.resume_say else [])
-    w.standard("back", back, {"true": END})
+    w.standard("back", back, {"true": way_back.first_step(handoff)})

@@ -52,7 +52,7 @@ class _Ids:
         if isinstance(value, ChoiceElement):
             element_id = self.ids.element(CHOICE, self.key(value.purpose))
             self.elements[CHOICE].append(
-                content.choice_element(element_id, value.question, value.label, value.value))
+                content.choice_element(element_id, value.question, value.label, value.value, value.others))
             return element_id
         return value
 
@@ -64,7 +64,8 @@ class _Ids:
         key = self.key(skill.purpose)
         if skill.kind == "choice":
             return choice_skill(self.ids.skill_suffix(key), self.ids.random_id(key), data["contentId"], data["keywords"],
-                                [self.ids.skill_node(f"{key}/{n}") for n in range(CHOICE_NODES)], self.node(skill.purpose))
+                                [self.ids.skill_node(f"{key}/{n}") for n in range(CHOICE_NODES)], self.node(skill.purpose),
+                                data.get("maxRetries"))
         return single_node_skill(skill.kind, self.ids.skill_suffix(key), self.ids.skill_node(f"{key}/entry"), data,
                                  self.node(skill.purpose), name)
 

@@ -69,8 +69,15 @@ function messageVars() {
     bot_id: event.botId,
     hitl_url: externalUrl + CONFIG.agentScreen.replace('{bot}', encodeURIComponent(event.botId)),
     last_message: event.preview || (event.payload && event.payload.text) || '',
-    reason: (args && args.reason) || ''
+    reason: (args && args.reason) || '',
+    hours: hoursState()
   }
+}
+
+// What the handoff's hours check decided (lib/hours.js keeps it in temp): open when the
+// handoff has no hours, or has not been checked.
+function hoursState() {
+  return CONFIG.hoursKey && temp[CONFIG.hoursKey] === 'closed' ? 'closed' : 'open'
 }
 
 // Sent as a plain text payload, not through a content element, so the text reaches

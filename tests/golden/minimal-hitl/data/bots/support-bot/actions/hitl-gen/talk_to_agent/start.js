@@ -33,7 +33,9 @@ const CONFIG = {
   "failureSay": {
     "en": "Sorry, I could not reach an agent. Please try again later."
   },
-  "noAgentSay": null
+  "noAgentSay": null,
+  "hours": null,
+  "offHours": null
 }
 
 const log = bp.logger.forBot(event.botId)
@@ -75,8 +77,15 @@ function messageVars() {
     bot_id: event.botId,
     hitl_url: externalUrl + CONFIG.agentScreen.replace('{bot}', encodeURIComponent(event.botId)),
     last_message: event.preview || (event.payload && event.payload.text) || '',
-    reason: (args && args.reason) || ''
+    reason: (args && args.reason) || '',
+    hours: hoursState()
   }
+}
+
+// What the handoff's hours check decided (lib/hours.js keeps it in temp): open when the
+// handoff has no hours, or has not been checked.
+function hoursState() {
+  return CONFIG.hoursKey && temp[CONFIG.hoursKey] === 'closed' ? 'closed' : 'open'
 }
 
 // Sent as a plain text payload, not through a content element, so the text reaches
@@ -184,11 +193,33 @@ function fail(message) {
   log.warn(`hitl-gen: ${message}`)
 }
 
+// Pauses this conversation (hitl) or creates the handoff (hitlnext); false when it
+// could not (temp.hitl_failed says why) or no agent is online (temp.hitl_no_agent).
+async function handToAgents() {
+  try {
+    await setPaused('pause', CONFIG.pauseScope)
+    return true
+  } catch (err) {
+    fail(err.config ? explain(err, 'handing the conversation to an agent') : err.message)
+    return false
+  }
+}
+
+// Outside the hours the off-hours message replaces `say`, whether the conversation was
+// handed over (off_hours.hand_over) or kept by the bot.
+function userMessage(handedOver, closed, tried) {
+  if (closed && (handedOver || !tried)) return CONFIG.offHours.say
+  if (handedOver) return CONFIG.say
+  return temp.hitl_no_agent ? CONFIG.noAgentSay : CONFIG.failureSay
+}
+
 // Each step is isolated: a failed alert does not stop the handover, a failed
 // handover still alerts agents, and nothing is thrown to the dialog engine.
 const handOver = async () => {
   temp.hitl_failed = false
   temp.hitl_error = ''
+  temp.hitl_no_agent = false
+  const closed = false
   if (CONFIG.fullName) {
     try {
       setFullName()
@@ -197,13 +228,8 @@ const handOver = async () => {
     }
   }
 
-  let handedOver = false
-  try {
-    await setPaused('pause', CONFIG.pauseScope)
-    handedOver = true
-  } catch (err) {
-    fail(err.config ? explain(err, 'handing the conversation to an agent') : err.message)
-  }
+  const tried = !closed || CONFIG.offHours.handOver
+  const handedOver = tried && (await handToAgents())
 
   const vars = messageVars()
   const alertFailures = await alertAgents(vars)
@@ -212,7 +238,7 @@ const handOver = async () => {
 
   // Said here, in the user's language: HITL Next's own transferMessage would go out in
   // the bot's default language, so config/hitlnext.json leaves it empty (FACTS §7).
-  const message = handedOver ? CONFIG.say : (temp.hitl_no_agent ? CONFIG.noAgentSay : CONFIG.failureSay)
+  const message = userMessage(handedOver, closed, tried)
   try {
     if (message) await tellUser(message, vars)
   } catch (err) {

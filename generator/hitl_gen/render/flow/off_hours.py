@@ -1,0 +1,58 @@
+"""The business-hours steps of a handoff flow (hitl_gen.hours), wired into the
+handoff's graph (handoff.py):
+
+    … → hours (decides: temp.hitl_hours_<id>) → prepare → alerts → in_hours?
+            open   → hand over as without hours
+            closed → off_hours (says it) → #                        (hand_over: false)
+
+    with off_hours.hand_over, the handover happens first and the decision follows it:
+    … → pause | handoff → in_hours?  open → handed_over;  closed → off_hours (says it, waits) → resume
+
+The alerts run before the decision either way, so they go out, and say {{hours}}.
+"""
+
+from __future__ import annotations
+
+from hitl_gen.hours import CLOSED, state_key
+from hitl_gen.render.flow.graph import END, GraphBuilder, Say, TextElement
+from hitl_gen.spec.model import Handoff
+
+CHECK, DECISION, OFF_HOURS = "hours", "in_hours", "off_hours"
+
+
+def first_step(handoff: Handoff, prepare: str) -> str:
+    """Where the flow goes once the user asked (entry, or the button)."""
+    return CHECK if handoff.hours else prepare
+
+
+def after_alerts(handoff: Handoff, hand_over: str) -> str:
+    """Where the alerts lead: the decision, when being closed means no handover."""
+    return DECISION if handoff.hours and not handoff.hours.hand_over else hand_over
+
+
+def after_handover(handoff: Handoff, handed_over: str) -> str:
+    """Where a successful pause or handoff leads: the decision, when the handover happens closed too."""
+    return DECISION if handoff.hours and handoff.hours.hand_over else handed_over
+
+
+def add_check(g: GraphBuilder, handoff: Handoff, check: str, prepare: str) -> None:
+    """The node running `check`, the hours action, before `prepare`."""
+    if handoff.hours:
+        g.standard(CHECK, [check], {"true": prepare})
+
+
+def add_decision(g: GraphBuilder, handoff: Handoff, hand_over: str, forget_token: str) -> None:
+    """`hand_over` is the first handover step; after a handover, `forget_token` must
+    come first (the Call-API skill's token, FACTS §12)."""
+    hours = handoff.hours
+    if not hours:
+        return
+    is_open = f"temp.{state_key(handoff.id)} !== '{CLOSED}'"
+    say = Say(TextElement(OFF_HOURS, hours.off_hours_say))
+    if hours.hand_over:
+        g.standard(DECISION, [forget_token], {is_open: "handed_over", "true": OFF_HOURS})
+        # Waits like handed_over: the agent answers when the desk opens, then hands back.
+        g.standard(OFF_HOURS, [forget_token, say], {"true": "resume"}, wait=True)
+    else:
+        g.standard(DECISION, [], {is_open: hand_over, "true": OFF_HOURS})
+        g.standard(OFF_HOURS, [say], {"true": END})
