@@ -185,3 +185,30 @@ def test_then_runs_a_node_of_another_flow_once_and_comes_back_without_a_loop(bot
         assert texts(chat.say("thanks", min_replies=3)) == [BACK, "faq: thanks", "bot heard: thanks"]
         assert texts(chat.say("more")) == ["bot heard: more"]
     watch.assert_clean()
+
+
+def test_a_keyword_typed_in_the_flow_then_leads_to_starts_the_handoff_again(botpress, sinks, cli, tmp_path):
+    """After `then` moved the user into a node of the builder's flow that waits, the
+    handoff is over: the jump point it left must not make the trigger hook think the
+    user is still inside it."""
+    def edit(raw):
+        handoff = raw["handoffs"][0]
+        handoff.pop("hours")
+        handoff["resume"]["then"] = {"flow": "faq.flow.json", "node": "ask"}
+        handoff["resume"].pop("satisfaction")
+
+    bot = install(botpress, sinks, tmp_path, "business-hours", "then-wait", edit=edit)
+    (bot.bot_dir / "actions" / "test_bot" / "echo.js").write_text(ECHO_ACTION, encoding="utf-8")
+    write_flow(bot.bot_dir, "faq", [node("first", [echo("faq first: ")], [("true", "")]),
+                                    node("ask", [echo("faq asks after: ")], [("true", "answered")], wait=True),
+                                    node("answered", [echo("faq got: ")], [("true", "")])])
+    botpress.reload(bot.bot)
+    watch = Watch(botpress, sinks)
+    with Webchat(botpress.url, bot.bot) as chat:
+        assert texts(chat.say("I want an agent")) == [ASKED]
+        wait_paused(botpress, bot.bot, "web", chat.user_id)
+        assert cli("unpause", "--bot", bot.bot, "--channel", "web", "--user", chat.user_id, "--thread", chat.conversation_id)[0] == 0
+        assert texts(chat.say("thanks", min_replies=2)) == [BACK, "faq asks after: thanks"]  # waiting in faq's `ask`
+        assert texts(chat.say("agent again please")) == [ASKED]  # the keyword starts the handoff from there
+        wait_paused(botpress, bot.bot, "web", chat.user_id)
+    watch.assert_clean()

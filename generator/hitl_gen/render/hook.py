@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from hitl_gen import triggers
 from hitl_gen.botpress import layout
 from hitl_gen.render.actions import base_config
+from hitl_gen.render.flow.way_back import THEN
 from hitl_gen.render.jinja_env import render
 from hitl_gen.render.state import trigger_keys
 from hitl_gen.spec.model import Handoff, Spec
@@ -37,5 +38,6 @@ def trigger_hook(spec: Spec, own_flows: list[str]) -> str | None:
     handoffs = [typed for typed in map(_typed, ordered) if typed]
     if not handoffs:
         return None
-    config = {**base_config(spec), "mainFlow": layout.MAIN_FLOW, "ownFlows": sorted(own_flows), "handoffs": handoffs}
+    config = {**base_config(spec), "mainFlow": layout.MAIN_FLOW, "ownFlows": sorted(own_flows), "lastNode": THEN,
+              "handoffs": handoffs}
     return render("trigger_hook.js.j2", config=config, spec_name=spec.source.name)

@@ -24,6 +24,7 @@ const CONFIG = {
     "skills/CallAPI-8827a2.flow.json",
     "skills/choice-600a79.flow.json"
   ],
+  "lastNode": "then",
   "handoffs": [
     {
       "id": "human",
@@ -149,9 +150,12 @@ function triggerReason(trigger, message, session) {
 }
 
 // A message that arrives while the dialog is inside a handoff's own flows (waiting for
-// the agent, handing back, asking a question of its own) starts nothing.
+// the agent, handing back, asking a question of its own) starts nothing. A handoff that
+// went on to the spec's `then` flow leaves a jump point at its last node: the handoff
+// is over there, so that one does not count.
 function insideHandoff(context) {
-  const open = [context.currentFlow].concat((context.jumpPoints || []).filter(point => !point.used).map(point => point.flow))
+  const points = (context.jumpPoints || []).filter(point => !point.used && point.node !== CONFIG.lastNode)
+  const open = [context.currentFlow].concat(points.map(point => point.flow))
   return open.some(flow => CONFIG.ownFlows.includes(flow))
 }
 
