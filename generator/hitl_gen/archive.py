@@ -44,7 +44,11 @@ class BotArchive(Destination):
             else:
                 _new_bot(spec, bot_dir)
             yield Placement(bot_dir, layout.bot_dir(spec.target.bot), bot_dir, None, bot_dir / BOT_MANIFEST, True,
-                            shown_as=str(self.base or self.path))
+                            shown_as=self.shown_as())
+
+    def shown_as(self) -> str:
+        """What reports call the bot folder inside the archive."""
+        return str(self.base or self.path)
 
     def deliver(self, placement: Placement) -> None:
         write_atomic(self.path, _tgz(placement.root))

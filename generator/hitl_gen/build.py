@@ -6,15 +6,18 @@ BuildReport, and raises only the HitlGenError family."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from hitl_gen import fingerprint
+from hitl_gen.botpress import layout
 from hitl_gen.destination import Destination, Placement, check_bot_languages, language_notes
-from hitl_gen.errors import HitlGenError
+from hitl_gen.errors import HitlGenError, UsageError
 from hitl_gen.output import Change, Located, Manifest, apply, compare, compare_stale, unified_diff
+from hitl_gen.render.content import merge_elements
 from hitl_gen.render.plan import ExistingBot, Plan, PlannedFile, build_plan
 from hitl_gen.spec.load import parse_spec, read_spec_bytes
 from hitl_gen.spec.model import Spec
@@ -65,21 +68,24 @@ class BuildReport:
         return len(self.files) - len(self.pending)
 
 
-def build(spec_path: Path, destination: Destination, mode: Mode = Mode.WRITE, *, force: bool = False) -> BuildReport:
+def build(spec_path: Path, destination: Destination, mode: Mode = Mode.WRITE, *, force: bool = False,
+          bot: str | None = None, remove: bool = False) -> BuildReport:
     """Build the spec at `spec_path` into `destination`. With `force`, files edited since
     hitl-gen wrote them are overwritten (and the shortcut is not taken); without it, they
-    raise OutputConflict before anything is written."""
+    raise OutputConflict before anything is written. `bot` renders the spec for another
+    bot id than its target.bot (deploy --bot); `remove` plans nothing, so everything an
+    earlier build installed goes, and our content elements leave the bot's files (undeploy)."""
     spec_bytes = read_spec_bytes(spec_path)
     known = destination.manifest_path()
     manifest = Manifest.read(known) if known is not None else None
-    if manifest is not None and not force and _up_to_date(spec_bytes, destination, manifest):
+    if manifest is not None and not (force or bot or remove) and _up_to_date(spec_bytes, destination, manifest):
         return BuildReport(destination.path, mode, shortcut=True)
-    spec = parse_spec(spec_bytes, spec_path)
+    spec = _for_bot(parse_spec(spec_bytes, spec_path), bot)
     with destination.prepared(spec) as placement:
-        if placement.into_bot:
+        if placement.into_bot and not remove:
             check_bot_languages(spec, placement)
         manifest = manifest if manifest is not None else Manifest.read(placement.manifest)
-        plan, changes, kept = _plan(spec, placement, manifest)
+        plan, changes, kept = _plan(spec, placement, manifest, remove)
         notes = language_notes(spec, placement) if placement.into_bot else []
         if any(c.stale for c in changes):
             notes += destination.removal_notes()
@@ -105,13 +111,41 @@ def _up_to_date(spec_bytes: bytes, destination: Destination, manifest: Manifest)
         return False
 
 
-def _plan(spec: Spec, placement: Placement, manifest: Manifest) -> tuple[Plan, list[Change], list[str]]:
+def check_bot_id(bot: str) -> None:
+    """A bot id given on the command line, held to the spec's own rule for target.bot."""
+    from hitl_gen.spec.schema import inlined
+
+    if not re.fullmatch(inlined()["properties"]["target"]["properties"]["bot"]["pattern"], bot):
+        raise UsageError(f"{bot!r} is not a bot id: a Botpress bot id uses lowercase letters, digits, '-' and '_'",
+                         subject="hitl-gen", where="--bot")
+
+
+def _for_bot(spec: Spec, bot: str | None) -> Spec:
+    if bot is None or bot == spec.target.bot:
+        return spec
+    check_bot_id(bot)
+    return spec._replace(target=spec.target._replace(bot=bot))
+
+
+def _nothing(spec: Spec, existing: ExistingBot) -> Plan:
+    """The plan of `remove`: only the bot's content-element files, without hitl-gen's
+    elements (the bot's own kept byte for byte); every other file of the manifest is stale."""
+    folder = layout.bot_dir(spec.target.bot) / "content-elements"
+    files = []
+    for kind, text in sorted(existing.element_files.items()):
+        merged = merge_elements(text, [], existing.owned_elements)
+        files.append(PlannedFile(folder / f"{kind}.json", merged.text.encode("utf-8"), merged=True,
+                                 edited_elements=merged.edited))
+    return Plan(files, {})
+
+
+def _plan(spec: Spec, placement: Placement, manifest: Manifest, remove: bool = False) -> tuple[Plan, list[Change], list[str]]:
     """Render in memory against what the placement holds, and compare; with the files of
     the last build that the plan no longer has. Returns the plan, the changes, and the
     manifest entries to keep as they are: stale files this placement cannot reach (global
     actions of a bot folder that is no longer beside data/global), which stay untouched."""
     existing = ExistingBot.read(placement.bot_dir, manifest.elements, set(manifest.files))
-    plan = build_plan(spec, existing, install_doc_file=not placement.into_bot)
+    plan = _nothing(spec, existing) if remove else build_plan(spec, existing, install_doc_file=not placement.into_bot)
     located = []
     for planned in plan.files:
         disk = placement.locate(planned.path)

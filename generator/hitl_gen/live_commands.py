@@ -1,11 +1,13 @@
 """The commands that talk to a live Botpress: login, pause, unpause, status, sessions
-and doctor. Like cli.py, they parse, call and print; client.py and live.py do the talking."""
+and doctor (deploy, undeploy and restore: deploy_commands.py). Like cli.py, they parse,
+call and print; client.py and live.py do the talking."""
 
 from __future__ import annotations
 
 import sys
 from typing import TextIO
 
+from hitl_gen import deploy_commands
 from hitl_gen.errors import ExitCode, UsageError
 
 
@@ -43,6 +45,7 @@ def add_parsers(commands, path_type) -> None:
     doctor.add_argument("--module", choices=("hitl", "hitlnext"), default=None,
                         help="HITL module whose routes to check (default: the spec's target.module, else hitl)")
     doctor.add_argument("--email", default=None, help="account e-mail when not logged in (default: BP_EMAIL)")
+    deploy_commands.add_parsers(commands, path_type)
 
 
 def _connect(args, *, need_bot: bool = True):
@@ -164,4 +167,5 @@ def _doctor(args, out: TextIO) -> int:
     return ExitCode.UNREACHABLE if checks[-1].name == "server answers" else ExitCode.REFUSED
 
 
-COMMANDS = {"login": _login, "pause": _pause, "unpause": _pause, "status": _status, "sessions": _sessions, "doctor": _doctor}
+COMMANDS = {"login": _login, "pause": _pause, "unpause": _pause, "status": _status, "sessions": _sessions, "doctor": _doctor,
+            **deploy_commands.COMMANDS}

@@ -171,7 +171,10 @@ def apply(changes: list[Change], manifest: Manifest, elements: dict[str, str], *
     files = {**{path: manifest.files[path] for path in kept if path in manifest.files},
              **{str(c.file.path): sha256(c.file.content) for c in current if not c.file.merged}}
     merged = {str(c.file.path): sha256(c.file.content) for c in current if c.file.merged}
-    write_atomic(manifest.path, manifest.serialised(files, elements, merged, inputs))
+    if files or elements:
+        write_atomic(manifest.path, manifest.serialised(files, elements, merged, inputs))
+    else:  # nothing of hitl-gen's is left (undeploy): neither is its manifest
+        manifest.path.unlink(missing_ok=True)
     if manifest.older is not None:
         manifest.older.unlink(missing_ok=True)  # replaced by the manifest just written
     return written + removed

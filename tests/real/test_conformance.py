@@ -109,6 +109,11 @@ HITL_WEB = [
 @pytest.mark.parametrize("example, language, typed, button, told", HITL_WEB, ids=[c[0] for c in HITL_WEB])
 def test_hitl_handoff_through_the_webchat(botpress, sinks, cli, tmp_path, example, language, typed, button, told):
     bot = install(botpress, sinks, tmp_path, example, f"web-{example}")
+    hitl_conversation(botpress, sinks, cli, bot, language, typed, button, told)
+
+
+def hitl_conversation(botpress, sinks, cli, bot: Installed, language, typed, button, told):
+    """The handoff of a classic hitl example through channel-web (also for real/test_deploy.py)."""
     watch = Watch(botpress, sinks)
     with Webchat(botpress.url, bot.bot, language=language) as chat, Webchat(botpress.url, bot.bot) as bystander:
         assert texts(chat.say("/me Alice Martin")) == ["profile saved"]
@@ -283,6 +288,11 @@ def _resolve(botpress, bot: str, handoff_id: int) -> None:
 @pytest.mark.parametrize("language, told", [("fr", "Une personne va vous répondre ici."), ("en", "A person will answer you here.")])
 def test_hitlnext_handoff_through_the_webchat(botpress, sinks, tmp_path, language, told):
     bot = install(botpress, sinks, tmp_path, "hitlnext-web", f"next-web-{language}")
+    hitlnext_conversation(botpress, sinks, bot, language, told)
+
+
+def hitlnext_conversation(botpress, sinks, bot: Installed, language, told):
+    """hitlnext-web's handoff through channel-web, resolved by an agent (also for real/test_deploy.py)."""
     watch = Watch(botpress, sinks)
     _agent_online(botpress, bot.bot)
     with Webchat(botpress.url, bot.bot, language=language) as chat:
@@ -326,6 +336,11 @@ def test_hitlnext_with_no_agent_online_says_so_once_without_a_loop(botpress, sin
 
 def test_hitlnext_with_an_agent_online_hands_over_and_comes_back(botpress, sinks, tmp_path):
     bot = install(botpress, sinks, tmp_path, "hitlnext-agents", "next-agent")
+    hitlnext_agent_conversation(botpress, sinks, bot)
+
+
+def hitlnext_agent_conversation(botpress, sinks, bot: Installed):
+    """hitlnext-agents with an agent online (also for real/test_deploy.py)."""
     watch = Watch(botpress, sinks)
     _agent_online(botpress, bot.bot)
     with Webchat(botpress.url, bot.bot) as chat:

@@ -118,12 +118,16 @@ def free_port() -> int:
 
 
 class RealBotpress:
-    """One running server. `env` holds the EXPOSED_* variables actions will see."""
+    """One running server. `env` holds the EXPOSED_* variables actions will see;
+    `server_env` variables Botpress itself reads that start.sh pins (it exports
+    BPFS_STORAGE=disk and unsets DATABASE_URL): they reach Node through a preload."""
 
-    def __init__(self, workdir: Path, *, version: str = "12.22.1", env: dict[str, str] | None = None):
+    def __init__(self, workdir: Path, *, version: str = "12.22.1", env: dict[str, str] | None = None,
+                 server_env: dict[str, str] | None = None):
         self.version = version
         self.workdir = workdir
         self.env = dict(env or {})
+        self.server_env = dict(server_env or {})
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.email = ADMIN_EMAIL
@@ -140,6 +144,8 @@ class RealBotpress:
         tree = self.workdir / "server"
         subprocess.run(["cp", "-al", str(unpacked(self.version)), str(tree)], check=True)
         env = {**os.environ, **self.env, "BP_LOG": str(self.log_path), "BP_PID_FILE": str(self.workdir / "botpress.pid")}
+        if self.server_env:
+            env["NODE_OPTIONS"] = f"--max-old-space-size=2048 --require {self._preload()}"
         done = subprocess.run([str(tree / "start.sh"), "--data", str(self.data), "--port", str(self.port), "--host", "127.0.0.1",
                                "--node", str(node), "--background", "--wait", "90"],
                               env=env, capture_output=True, text=True, timeout=120)
@@ -150,6 +156,13 @@ class RealBotpress:
         self.pid = int(match.group(1))
         self._register_admin()
         return self
+
+    def _preload(self) -> Path:
+        """A script Node runs before Botpress (master and workers), after start.sh set its environment."""
+        preload = self.workdir / "server-env.js"
+        preload.write_text("".join(f"process.env[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in self.server_env.items()),
+                           encoding="utf-8")
+        return preload
 
     def stop(self) -> None:
         self.http.close()
@@ -239,7 +252,8 @@ class RealBotpress:
         return found[0] if found else None
 
     def sql(self, query: str, *params) -> list[tuple]:
-        """Read or change the server's own sqlite database (for faults the API cannot make)."""
+        """Read or change the server's own sqlite database (for faults the API cannot make);
+        not for a server whose DATABASE_URL is PostgreSQL."""
         with sqlite3.connect(self.data / "storage" / "core.sqlite", timeout=10) as db:
             return db.execute(query, params).fetchall()
 

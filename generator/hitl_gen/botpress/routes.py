@@ -19,6 +19,21 @@ BOT_BASE = _ROUTES["bot_base"]
 ADMIN_BOT_RELOAD = _ROUTES["admin_bot_reload"]
 WORKSPACE_HEADER = _ROUTES["workspace_header"]
 
+# The Admin's bot archive routes (deploy), and what checks a bot after an import. Each
+# takes {bot} (URL-encoded by `for_bot`).
+ADMIN_BOTS = _ROUTES["admin_bots"]
+ADMIN_BOT_EXPORT = _ROUTES["admin_bot_export"]
+ADMIN_BOT_IMPORT = _ROUTES["admin_bot_import"]
+ADMIN_BOT_DELETE = _ROUTES["admin_bot_delete"]
+ADMIN_BOTS_HEALTH = _ROUTES["admin_bots_health"]
+ADMIN_BPFS_STATUS = _ROUTES["admin_bpfs_status"]
+LOADED_MODULES = _ROUTES["loaded_modules"]
+BOT_ACTIONS = _ROUTES["bot_actions"]
+STUDIO_ACTIONS = _ROUTES["studio_actions"]["route"]
+STUDIO_FLOWS = _ROUTES["studio_flows"]
+STUDIO_FLOW_DELETE = _ROUTES["studio_flow_delete"]["route"]
+STUDIO_BOT_CONFIG = _ROUTES["studio_bot_config"]
+
 # Relative to BOT_BASE.
 HITL_SESSIONS = _ROUTES["hitl_sessions"]
 HITL_SESSION_ACTION = _ROUTES["hitl_session_action"]  # pause | unpause | isPaused
@@ -41,6 +56,15 @@ def screen(module: str) -> str:
 
 def bot_base(bot: str) -> str:
     return BOT_BASE.format(bot=quote(bot, safe=""))
+
+
+def for_bot(route: str, bot: str, **parts: str) -> str:
+    return route.format(bot=quote(bot, safe=""), **{name: quote(value, safe="") for name, value in parts.items()})
+
+
+def studio_flow(flow: str) -> str:
+    """A flow's name as the Studio's flow routes take it: "skills/x.flow.json" is "skills!!x.flow.json"."""
+    return flow.replace("/", "!!")
 
 
 def user_action(channel: str, user: str, action: str) -> str:
