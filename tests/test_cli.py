@@ -8,6 +8,7 @@ import pytest
 from conftest import EXAMPLES, REPO
 
 from support.build import run_cli as run
+from support.build import spec_without
 
 from hitl_gen import __version__
 from hitl_gen.cli import main
@@ -198,16 +199,7 @@ REMOVE_HINT = "rerun with --force to delete it, or move it elsewhere to keep you
 
 
 def _without_sales(folder: Path) -> Path:
-    """two-handoffs.yaml without its sales handoff, under the same file name (generated
-    files name their spec, so billing's files stay byte for byte)."""
-    import yaml
-
-    raw = yaml.safe_load(TWO.read_text(encoding="utf-8"))
-    raw["handoffs"] = [h for h in raw["handoffs"] if h["id"] != "sales"]
-    folder.mkdir(parents=True, exist_ok=True)
-    spec = folder / TWO.name
-    spec.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return spec
+    return spec_without(TWO, "sales", folder)
 
 
 def _files(folder: Path) -> dict[str, bytes]:

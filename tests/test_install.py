@@ -12,6 +12,7 @@ from conftest import EXAMPLES, REPO, SAMPLES
 
 from support.bots import sample_bot, spec_languages
 from support.build import run_cli as run
+from support.build import spec_without
 
 
 def bot_copy(tmp_path, name, spec=None):
@@ -318,15 +319,7 @@ ELEMENT_ID = re.compile(r"builtin_[a-z_-]+-[A-Za-z0-9_-]{6}")
 
 
 def _without_sales(folder):
-    """two-handoffs.yaml without its sales handoff, under the same file name."""
-    import yaml
-
-    raw = yaml.safe_load(TWO.read_text(encoding="utf-8"))
-    raw["handoffs"] = [h for h in raw["handoffs"] if h["id"] != "sales"]
-    folder.mkdir(parents=True, exist_ok=True)
-    spec = folder / TWO.name
-    spec.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return spec
+    return spec_without(TWO, "sales", folder)
 
 
 def _sales_files(files):

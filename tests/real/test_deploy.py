@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from support.builder_wiring import smtp_for_skills, wire
+from support.fake_botpress import pack
 from support.webchat import Webchat
 
 from hitl_gen.spec.load import load_spec
@@ -39,13 +40,7 @@ def export(server, bot: str) -> dict[str, bytes]:
 
 def import_files(server, bot: str, files: dict[str, bytes]) -> None:
     """What the Admin's import does with an archive of these files (the builder's own hands)."""
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w:gz") as tar:
-        for path, data in files.items():
-            info = tarfile.TarInfo(path)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    answer = server.http.post(f"/api/v1/admin/workspace/bots/{bot}/import?overwrite=true", content=raw.getvalue(),
+    answer = server.http.post(f"/api/v1/admin/workspace/bots/{bot}/import?overwrite=true", content=pack(files),
                               headers={**server.admin_headers(), "Content-Type": "application/tar+gzip"})
     assert answer.status_code == 200, answer.text
 

@@ -28,6 +28,17 @@ def build(spec: Path | dict, out: Path, name: str = "spec.yaml") -> Path:
     return out
 
 
+def spec_without(example: Path, handoff_id: str, folder: Path) -> Path:
+    """The example without one handoff, under the same file name (generated files name
+    their spec, so the other handoffs' files stay byte for byte)."""
+    raw = yaml.safe_load(example.read_text(encoding="utf-8"))
+    raw["handoffs"] = [h for h in raw["handoffs"] if h["id"] != handoff_id]
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = folder / example.name
+    spec.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return spec
+
+
 def action(out: Path, bot: str, name: str, scope: str = "bot") -> Path:
     base = out / "data" / "global" / "actions" if scope == "global" else out / "data" / "bots" / bot / "actions"
     return base / f"{name}.js"

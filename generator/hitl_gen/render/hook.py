@@ -22,20 +22,23 @@ def hook_path(spec: Spec) -> PurePosixPath:
     return layout.bot_hook(spec.target.bot, "after_incoming", f"50_{spec.target.namespace}_triggers.js")
 
 
-def _typed(handoff: Handoff) -> dict | None:
-    """What the hook needs of a handoff's typed triggers; None when it has none."""
-    wanted = triggers.should_start_config(handoff.trigger)
-    if not (any(wanted["keywords"].values()) or wanted["intent"] or wanted["afterFailures"]):
-        return None
-    return {"id": handoff.id, "flow": f"{handoff.id}.flow.json", "startNode": START_NODE, **wanted,
-            "keys": trigger_keys(handoff)._asdict()}
+def typed_triggers(spec: Spec) -> list[tuple[Handoff, dict]]:
+    """The handoffs the hook starts, in the order it tries them (highest priority first;
+    sorted() is stable, so ties keep the spec's order), each with what should_start
+    needs of its typed triggers. A handoff with none (a button alone) is left out."""
+    found = []
+    for handoff in sorted(spec.handoffs, key=lambda h: -h.priority):
+        wanted = triggers.should_start_config(handoff.trigger)
+        if any(wanted["keywords"].values()) or wanted["intent"] or wanted["afterFailures"]:
+            found.append((handoff, wanted))
+    return found
 
 
 def trigger_hook(spec: Spec, own_flows: list[str]) -> str | None:
     """The hook's source, or None when no handoff starts on what users type.
     `own_flows` are the handoff flows and their skill sub-flows."""
-    ordered = sorted(spec.handoffs, key=lambda handoff: -handoff.priority)  # stable: ties keep the spec's order
-    handoffs = [typed for typed in map(_typed, ordered) if typed]
+    handoffs = [{"id": handoff.id, "flow": f"{handoff.id}.flow.json", "startNode": START_NODE, **wanted,
+                 "keys": trigger_keys(handoff)._asdict()} for handoff, wanted in typed_triggers(spec)]
     if not handoffs:
         return None
     config = {**base_config(spec), "mainFlow": layout.MAIN_FLOW, "ownFlows": sorted(own_flows), "lastNode": THEN,

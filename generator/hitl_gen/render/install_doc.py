@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from hitl_gen import channels, triggers
+from hitl_gen import channels
 from hitl_gen.botpress import layout
 from hitl_gen.render.actions import ActionFile, action_path
+from hitl_gen.render.hook import typed_triggers
 from hitl_gen.render.jinja_env import render
 from hitl_gen.render.module_config import enable_snippet
 from hitl_gen.spec.model import Spec
@@ -39,13 +40,11 @@ def _keywords(keywords: dict) -> str:
 def trigger_lines(spec: Spec) -> list[str]:
     """One line per handoff the trigger hook starts: what starts it."""
     lines = []
-    for handoff in sorted(spec.handoffs, key=lambda h: -h.priority):
-        wanted = triggers.should_start_config(handoff.trigger)
+    for handoff, wanted in typed_triggers(spec):
         parts = [f"keywords {_keywords(wanted['keywords'])}" if any(wanted["keywords"].values()) else "",
                  f"intent `{wanted['intent']}`" if wanted["intent"] else "",
                  f"{wanted['afterFailures']} misunderstood messages in a row" if wanted["afterFailures"] else ""]
-        if any(parts):
-            lines.append(f"`{handoff.id}`: " + ", or ".join(p for p in parts if p))
+        lines.append(f"`{handoff.id}`: " + ", or ".join(p for p in parts if p))
     return lines
 
 
