@@ -9,6 +9,7 @@ from support.events import api_context, incoming
 from support.node_runtime import install_beside
 
 from hitl_gen.render.actions import action_files
+from hitl_gen.render.runtime import runtime_name
 from hitl_gen.spec.load import load_spec
 
 BOT = "support-bot"
@@ -20,11 +21,15 @@ def test_every_generated_action_parses_and_declares_its_metadata(example, tmp_pa
     spec = load_spec(example)
     declared = {a.name: a.meta for a in action_files(spec)}
     files = sorted(out.rglob("actions/**/*.js"))
-    assert len(files) == len(declared)
+    [shared] = [file for file in files if file.name == runtime_name()]
+    assert len(files) == len(declared) + 1
     for file in files:
         subprocess.run(["node", "--check", str(file)], check=True)
-    for meta in runtime.metadata(files):
+    [runtime_meta] = runtime.metadata([shared])
+    assert runtime_meta["hidden"] is True and runtime_meta["category"] == "Human handoff (hitl-gen)"
+    for meta in runtime.metadata([file for file in files if file != shared]):
         name = meta["file"].split("/actions/", 1)[1].removesuffix(".js")
+        assert meta["hidden"] is declared[name].hidden
         assert meta["title"] and meta["category"] == "Human handoff (hitl-gen)"
         assert meta["description"] == declared[name].description
         assert [(p["name"], p["required"]) for p in meta["params"]] == [(p.name, not p.optional) for p in declared[name].params]
@@ -348,3 +353,35 @@ def test_keywords_are_per_language_whole_words_without_case_or_accents(language,
     event = incoming(BOT, "u1", text=text, language=language)
     temp = runtime.run_action(action(out, BOT, "hitl-gen/talk_to_agent/should_start"), event)["state"]["temp"]
     assert temp["hitl_start_talk_to_agent"] is start
+
+
+def test_an_action_whose_shared_runtime_is_missing_reports_a_failure_and_does_not_throw(runtime, emulator, tmp_path):
+    out = build(REPO / "examples" / "minimal-hitl.yaml", tmp_path / "out")
+    shared = out / "data" / "bots" / BOT / "actions" / "hitl-gen" / runtime_name()
+    shared.unlink()
+    emulator.incoming(BOT, "web", "alice", "1")
+    result = runtime.run_action(action(out, BOT, "hitl-gen/talk_to_agent/start"), incoming(BOT, "alice", "1"),
+                                **api_context(emulator))
+    temp = result["state"]["temp"]
+    assert result["record"]["error"] is None  # the dialog engine sees no exception
+    assert temp["hitl_failed"] is True
+    assert temp["hitl_error"].startswith(f"actions/hitl-gen/{runtime_name()} could not run (ENOENT")
+    assert temp["hitl_error"].endswith("); copy every file hitl-gen built")
+    assert [log["level"] for log in result["logs"]] == ["warn"]
+    assert not any(s.paused for s in emulator.sessions)
+
+
+def test_the_runtime_file_is_named_by_its_content_so_two_versions_never_share_a_name(monkeypatch):
+    from hitl_gen.render import runtime as shared
+
+    first = shared.runtime_name()
+    assert first.startswith("runtime-") and first.endswith(".js")
+    assert f"hitl-gen {shared.__version__}:" in shared.runtime_source()
+    monkeypatch.setattr(shared, "__version__", "99.0.0")
+    shared.runtime_source.cache_clear()
+    shared.runtime_name.cache_clear()
+    try:
+        assert shared.runtime_name() != first and "hitl-gen 99.0.0:" in shared.runtime_source()
+    finally:
+        shared.runtime_source.cache_clear()
+        shared.runtime_name.cache_clear()

@@ -50,7 +50,7 @@ def test_a_compared_change_comes_back_as_a_diff_and_nothing_is_written(tmp_path)
     report = build(spec, OutputFolder(out), Mode.COMPARE)
     start = out / "data/bots/support-bot/actions/hitl-gen/talk_to_agent/start.js"
     assert FileOutcome(str(start), "changed") in report.pending and len(report.pending) == 2
-    assert f"+++ {start} (generated)" in report.diff and '+    "en": "Hold on."' in report.diff
+    assert f"+++ {start} (generated)" in report.diff and '+  "say": {"en": "Hold on."},' in report.diff
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 

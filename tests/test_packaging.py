@@ -27,6 +27,6 @@ def test_the_wheel_works_from_a_fresh_venv(tmp_path):
     assert schema.returncode == 0
     assert schema.stdout == (REPO / "schemas" / "hitl-gen.schema.json").read_text(encoding="utf-8")
     listing = subprocess.run([sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True).stdout
-    for data in ("hitl_gen/templates/start.js.j2", "hitl_gen/templates/lib/context.js", "hitl_gen/botpress/v12.json",
+    for data in ("hitl_gen/templates/action.js.j2", "hitl_gen/templates/runtime.js.j2", "hitl_gen/templates/lib/context.js", "hitl_gen/botpress/v12.json",
                  "hitl_gen/botpress/skills/CallAPI.json", "hitl_gen/spec/schema.json", "hitl_gen/spec/starter.yaml"):
         assert data in listing

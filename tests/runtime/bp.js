@@ -1,6 +1,8 @@
 'use strict'
 // The `bp` SDK object actions receive, with Botpress's semantics for the calls
 // hitl-gen's actions and the built-in skills use.
+const fs = require('fs')
+const path = require('path')
 const _ = require('lodash')
 const { renderTemplate, renderRecursive } = require('./templating')
 
@@ -38,6 +40,17 @@ function renderContent(type, data) {
   }
   if (type === 'builtin_text') return typing.concat([{ type: 'text', text: data.text, markdown: data.markdown }])
   throw new Error(`the test runtime cannot render content type "${type}"`)
+}
+
+// Botpress's file service (BPFS) over the data folder, as on file storage: a missing
+// file is an error, as it is there.
+function ghostScope(ctx, ...parts) {
+  return {
+    readFileAsString: async (folder, file) => {
+      if (!ctx.dataDir) throw new Error('the test runtime was given no dataDir to read files from')
+      return fs.readFileSync(path.join(ctx.dataDir, ...parts, folder, file), 'utf8')
+    }
+  }
 }
 
 function createBp(ctx) {
@@ -90,6 +103,10 @@ function createBp(ctx) {
         if (data.text) data.text = renderTemplate(data.text, args)
         return renderContent(type, data)
       }
+    },
+    ghost: {
+      forBot: botId => ghostScope(ctx, 'bots', botId),
+      forGlobal: () => ghostScope(ctx, 'global')
     },
     config: {
       getModuleConfigForBot: async module => _.cloneDeep((ctx.moduleConfig || {})[module] || {})

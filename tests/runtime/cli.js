@@ -37,13 +37,25 @@ function loadContentElements(botDir) {
   return elements
 }
 
+// The Botpress data folder of an action file (<data>/bots/<bot>/actions/... or
+// <data>/global/actions/...) or of a bot folder, for callers that do not name it.
+function dataDirOf(file) {
+  if (!file) return undefined
+  const parts = path.resolve(file).split(path.sep)
+  const at = parts.lastIndexOf('actions')
+  if (at >= 1 && parts[at - 1] === 'global') return parts.slice(0, at - 1).join(path.sep)
+  if (at >= 2 && parts[at - 2] === 'bots') return parts.slice(0, at - 2).join(path.sep)
+  if (parts[parts.length - 2] === 'bots') return parts.slice(0, -2).join(path.sep)
+  return undefined
+}
+
 function makeContext(request) {
   const ctx = {
     botpress: request.botpress || '12.22.1',
     api: request.api || { localUrl: 'http://127.0.0.1:9', token: 'none' },
     env: request.env || {},
     processInfo: request.processInfo || {},
-    dataDir: request.dataDir,
+    dataDir: request.dataDir || dataDirOf(request.file || request.botDir),
     botDir: request.botDir,
     defaultLanguage: request.defaultLanguage || 'en',
     moduleConfig: request.moduleConfig || {},

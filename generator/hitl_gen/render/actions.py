@@ -1,7 +1,9 @@
 """The action pack: which action scripts a spec needs, their metadata and config.
 
 Every spec value a script uses is collected here into one `config` dict that the
-template writes as a single JavaScript literal; templates hold only logic.
+template writes as a single JavaScript literal. An action file holds that, its
+metadata and the name of its entry in the shared runtime (render/runtime.py), where
+all the logic is.
 """
 
 from __future__ import annotations
@@ -13,12 +15,10 @@ from hitl_gen import channels, hours, triggers
 from hitl_gen.botpress import layout, routes
 from hitl_gen.render.content import user_attributes
 from hitl_gen.render.jinja_env import render
+from hitl_gen.render.runtime import CATEGORY, runtime_config
 from hitl_gen.render.state import trigger_keys
 from hitl_gen.texts import PLACEHOLDER
 from hitl_gen.spec.model import Handoff, Spec
-
-CATEGORY = "Human handoff (hitl-gen)"
-
 
 class Param(NamedTuple):
     name: str
@@ -37,14 +37,14 @@ class ActionMeta(NamedTuple):
 
 class ActionFile(NamedTuple):
     name: str  # the Botpress action name, e.g. hitl-gen/talk_to_agent/start
-    template: str
+    entry: str  # what it runs in the shared runtime (templates/lib/entries.js)
     meta: ActionMeta
     config: dict
+    reports_failure: bool = False  # sets temp.hitl_failed, which its flow branches on
 
-    def render(self, spec_name: str) -> str:
-        used = {alert["kind"] for alert in self.config.get("alerts", ())}
-        senders = [channel for channel in channels.CHANNELS if channel.kind in used]  # only what it sends
-        return render(self.template, meta=self.meta, config=self.config, spec_name=spec_name, alert_channels=senders)
+    def render(self) -> str:
+        return render("action.js.j2", meta=self.meta, config=self.config, entry=self.entry,
+                      reports_failure=self.reports_failure)
 
 
 REASON = Param("reason", "string", "Why the user asked for a person; agents see it in alerts")
@@ -82,8 +82,8 @@ def _set_paused(spec: Spec, action: str) -> ActionFile:
                      "conversation's thread, using Botpress's server token. Never throws: sets temp.hitl_failed and temp.hitl_error."),
         params=(SCOPE,),
     )
-    config = {**base_config(spec), "action": action, "pauseScope": "conversation"}
-    return ActionFile(f"{spec.target.namespace}/{action}", "set_paused.js.j2", meta, config)
+    config = {**base_config(spec), "runtime": runtime_config(spec), "action": action, "pauseScope": "conversation"}
+    return ActionFile(f"{spec.target.namespace}/{action}", "setPaused", meta, config, reports_failure=True)
 
 
 class _Handoff(NamedTuple):
@@ -100,12 +100,19 @@ class _Handoff(NamedTuple):
         return self.spec.target.module == "hitl"
 
     def file(self, name: str, meta: ActionMeta, config: dict) -> ActionFile:
-        return ActionFile(f"{self.prefix}/{name}", f"{name}.js.j2", meta, {**self.base, **config})
+        entry = ENTRIES[name]
+        return ActionFile(f"{self.prefix}/{name}", entry, meta, {**self.base, **config}, entry in REPORT_FAILURE)
+
+
+# The file name of each handoff action, and its entry in the runtime.
+ENTRIES = {"start": "start", "resume": "resume", "alert_agents": "alertAgents", "prepare_call_api": "prepareCallApi",
+           "hours": "hours", "set_full_name": "setFullName", "should_start": "shouldStart"}
+REPORT_FAILURE = {"start", "resume"}
 
 
 def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFile]:
     alerts = [channels.of(a).config(a) for a in handoff.alerts if not channels.of(a).skill_only(a)]
-    h = _Handoff(spec, handoff, prefix, base_config(spec), alerts)
+    h = _Handoff(spec, handoff, prefix, {**base_config(spec), "runtime": runtime_config(spec)}, alerts)
     optional = [_set_full_name(h) if handoff.full_name else None, _alert_agents(h) if alerts else None,
                 _hours(h) if handoff.hours else None]
     return [_start(h)] + [f for f in optional if f] + [_prepare_call_api(h), _resume(h), _should_start(h)]

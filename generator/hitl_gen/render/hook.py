@@ -43,4 +43,4 @@ def trigger_hook(spec: Spec, own_flows: list[str]) -> str | None:
         return None
     config = {**base_config(spec), "mainFlow": layout.MAIN_FLOW, "ownFlows": sorted(own_flows), "lastNode": THEN,
               "handoffs": handoffs}
-    return render("trigger_hook.js.j2", config=config, spec_name=spec.source.name)
+    return render("trigger_hook.js.j2", config=config)

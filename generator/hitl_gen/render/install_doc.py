@@ -7,6 +7,7 @@ import json
 from hitl_gen import channels
 from hitl_gen.botpress import layout
 from hitl_gen.render.actions import ActionFile, action_path
+from hitl_gen.render.runtime import runtime_path
 from hitl_gen.render.hook import typed_triggers
 from hitl_gen.render.jinja_env import render
 from hitl_gen.render.module_config import enable_snippet
@@ -51,7 +52,7 @@ def trigger_lines(spec: Spec) -> list[str]:
 def install_doc(spec: Spec, actions: list[ActionFile]) -> str:
     return render(
         "INSTALL.md.j2", spec=spec, spec_name=spec.source.name,
-        actions=[(a, action_path(spec, a)) for a in actions],
+        actions=[(a, action_path(spec, a)) for a in actions], runtime_path=runtime_path(spec),
         actions_dir=layout.actions_dir(spec.target.actions_scope, spec.target.bot) / spec.target.namespace,
         env=required_env(spec), nodemailer=any("nodemailer" in channels.of(a).npm_packages(a) for a in _alerts(spec)),
         enable_snippet=json.dumps(enable_snippet(spec)), channel_notes=channel_notes(spec), trigger_lines=trigger_lines(spec),

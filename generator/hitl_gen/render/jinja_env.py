@@ -21,8 +21,16 @@ from hitl_gen.resources import PACKAGE_DIR, TEMPLATES
 def js_literal(value: Any) -> str:
     """A JavaScript literal for any JSON value. ASCII-only JSON is valid JS and
     cannot contain a raw line separator (U+2028/U+2029), quote or backslash that
-    would end the literal early."""
-    return json.dumps(value, ensure_ascii=True, indent=2)
+    would end the literal early. An object gets one line per key, each value compact:
+    readable, and a third of the bytes of indented JSON."""
+    if not isinstance(value, dict) or not value:
+        return _compact(value)
+    lines = [f"  {_compact(key)}: {_compact(item)}" for key, item in value.items()]
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=True, separators=(", ", ": "))
 
 
 def jsdoc_text(value: str) -> str:

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from hitl_gen.botpress import layout
 from hitl_gen.botpress.knowledge import lookup
 from hitl_gen.render.actions import action_files, action_path
+from hitl_gen.render.runtime import runtime_path, runtime_source
 from hitl_gen.render.content import element_hash, merge_elements
 from hitl_gen.render.flow import handoff_flow
 from hitl_gen.render.ids import IdAllocator
@@ -71,10 +72,10 @@ def _json_bytes(value) -> bytes:
 
 def build_plan(spec: Spec, existing: ExistingBot | None = None, *, install_doc_file: bool = True) -> Plan:
     existing = existing or ExistingBot()
-    spec_name = spec.source.name
     bot = layout.bot_dir(spec.target.bot)
     actions = action_files(spec)
-    files = [PlannedFile(action_path(spec, a), a.render(spec_name).encode("utf-8")) for a in actions]
+    files = [PlannedFile(action_path(spec, a), a.render().encode("utf-8")) for a in actions]
+    files.append(PlannedFile(runtime_path(spec), runtime_source().encode("utf-8")))
 
     ids = IdAllocator(spec.target.bot, existing.foreign_ids)
     elements: dict[str, list[dict]] = {kind: [] for kind in ELEMENT_TYPES}

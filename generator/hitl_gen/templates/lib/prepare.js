@@ -3,7 +3,7 @@
 // for the ONE skill that follows; the node after that skill deletes it again, so no
 // template rendered later can read it. Without it: the message values the content
 // elements show, and the webhook requests the skills send.
-const run = async () => {
+async function prepareCallApi() {
   const vars = messageVars()
   temp.hitl_vars = mustacheVars(vars)
   if (args && args.token) {

@@ -1,36 +1,11 @@
-{% include "_jsdoc.j2" %}
-const axios = require('axios')
-
-const CONFIG = {{ config | js }}
-
-{{ source("lib/context.js") }}
-
-{{ source("lib/http.js") }}
-
-{% if config.module == "hitl" %}
-{{ source("lib/pause.js") }}
-{% else %}
-{{ source("lib/handoff.js") }}
-{% endif %}
-
-{{ source("lib/full_name.js") }}
-{% if config.hours %}
-
-{{ source("lib/hours.js") }}
-{% endif %}
-
-{% include "_alert_senders.j2" %}
-
-{{ source("lib/fail.js") }}
-
 // Pauses this conversation (hitl) or creates the handoff (hitlnext); false when it
 // could not (temp.hitl_failed says why) or no agent is online (temp.hitl_no_agent).
 async function handToAgents() {
   try {
-{% if config.module == "hitl" %}
-    await setPaused('pause', CONFIG.pauseScope)
-    return true
-{% else %}
+    if (CONFIG.module === 'hitl') {
+      await setPaused('pause', CONFIG.pauseScope)
+      return true
+    }
     if (CONFIG.checkAgents && !(await agentOnline())) {
       temp.hitl_no_agent = true
       log.info(`hitl-gen: no agent online for ${event.target}; not creating a handoff`)
@@ -38,7 +13,6 @@ async function handToAgents() {
     }
     await createHandoff()
     return true
-{% endif %}
   } catch (err) {
     fail(err.config ? explain(err, 'handing the conversation to an agent') : err.message)
     return false
@@ -55,15 +29,11 @@ function userMessage(handedOver, closed, tried) {
 
 // Each step is isolated: a failed alert does not stop the handover, a failed
 // handover still alerts agents, and nothing is thrown to the dialog engine.
-const handOver = async () => {
+async function handOver() {
   temp.hitl_failed = false
   temp.hitl_error = ''
   temp.hitl_no_agent = false
-{% if config.hours %}
-  const closed = decideHours() === 'closed'
-{% else %}
-  const closed = false
-{% endif %}
+  const closed = CONFIG.hours ? decideHours() === 'closed' : false
   if (CONFIG.fullName) {
     try {
       setFullName()
@@ -89,5 +59,3 @@ const handOver = async () => {
     log.warn(`hitl-gen: telling the user failed: ${err.message}`)
   }
 }
-
-return handOver().catch(err => fail(`unexpected error: ${err && err.message}`))
