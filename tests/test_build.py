@@ -16,7 +16,7 @@ from support.build import run_cli as run
 from hitl_gen.archive import BotArchive
 from hitl_gen.build import BuildReport, FileOutcome, Mode, build
 from hitl_gen.destination import BotFolder, OutputFolder
-from hitl_gen.errors import (ConnectionProblem, DestinationError, ExitCode, NotFound, OutputConflict, ServerError,
+from hitl_gen.errors import (BadAnswer, ConnectionProblem, DestinationError, ExitCode, NotFound, OutputConflict, ServerError,
                              SpecError, UsageError)
 
 MINIMAL = REPO / "examples" / "minimal-hitl.yaml"
@@ -126,12 +126,12 @@ def test_the_archive_goes_through_the_same_pipeline(tmp_path):
 
 def test_exit_codes_keep_the_numbers_readme_documents():
     assert {name: int(code) for name, code in ExitCode.__members__.items()} == {
-        "OK": 0, "OUT_OF_DATE": 1, "REFUSED": 1, "INVALID": 2, "UNREACHABLE": 3, "INTERRUPTED": 130}
+        "OK": 0, "OUT_OF_DATE": 1, "REFUSED": 1, "INVALID": 2, "UNREACHABLE": 3, "BAD_ANSWER": 4, "INTERRUPTED": 130}
     assert {cls.__name__: cls.exit_code for cls in (SpecError, UsageError, DestinationError, OutputConflict,
-                                                     ServerError, NotFound, ConnectionProblem)} == {
+                                                     ServerError, NotFound, ConnectionProblem, BadAnswer)} == {
         "SpecError": ExitCode.INVALID, "UsageError": ExitCode.INVALID, "DestinationError": ExitCode.INVALID,
         "OutputConflict": ExitCode.INVALID, "ServerError": ExitCode.REFUSED, "NotFound": ExitCode.REFUSED,
-        "ConnectionProblem": ExitCode.UNREACHABLE}
+        "ConnectionProblem": ExitCode.UNREACHABLE, "BadAnswer": ExitCode.BAD_ANSWER}
 
 
 def test_the_cli_returns_the_exit_codes(tmp_path):

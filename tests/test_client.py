@@ -59,11 +59,13 @@ def test_an_unreadable_token_still_gets_the_lifetime_from_now(httpx_mock, jwt):
     assert BotpressClient(URL, clock=lambda: NOW).login("a@b.c", SECRET) == Token(jwt, NOW + 6 * 3600)
 
 
-def test_a_login_answer_without_a_token_is_a_server_error(httpx_mock):
+def test_a_login_answer_without_a_token_is_a_bad_answer(httpx_mock):
+    # A BadAnswer (exit 4) since the answers are checked (issue 16); still a ServerError.
     httpx_mock.add_response(method="POST", url=LOGIN, html="<html>a proxy's login page</html>")
     with pytest.raises(ServerError) as caught:
         BotpressClient(URL).login("a@b.c", SECRET)
-    assert "without a token" in str(caught.value) and SECRET not in str(caught.value)
+    assert "answered 200 with an HTML page, not JSON" in str(caught.value) and SECRET not in str(caught.value)
+    assert caught.value.exit_code == 4
 
 
 def test_a_wrong_password_is_explained_without_echoing_it(httpx_mock):
@@ -88,8 +90,10 @@ def test_unpause_by_session_id_uses_the_session_route(client, httpx_mock):
 
 
 def test_sessions_listing_with_filters(client, httpx_mock):
-    httpx_mock.add_response(method="GET", url=f"{BOT}/mod/hitl/sessions?pausedOnly=true&searchText=ada", json=[{"id": 1}])
-    assert client.sessions("support-bot", paused_only=True, search="ada") == [{"id": 1}]
+    # A whole item: the listing's items are checked for the fields hitl-gen reads (issue 16).
+    item = {"id": 1, "channel": "web", "threadId": "2", "isPaused": 1, "user": {"id": "ada"}, "lastMessage": None}
+    httpx_mock.add_response(method="GET", url=f"{BOT}/mod/hitl/sessions?pausedOnly=true&searchText=ada", json=[item])
+    assert client.sessions("support-bot", paused_only=True, search="ada") == [item]
 
 
 def test_conversation_state_reads_the_listing_never_the_crashing_route(client, httpx_mock):

@@ -88,7 +88,7 @@ def no_proxy_from_the_caller(monkeypatch):
 
 
 def test_a_refused_connect_is_retried_by_the_transport_even_for_a_pause(loopbacks, monkeypatch):
-    server = loopbacks([(200, '"OK"')], listening=False)  # bound, not listening: the kernel refuses
+    server = loopbacks([(200, "OK")], listening=False)  # bound, not listening: the kernel refuses; "OK" as Botpress answers
     connect, attempts = socket.create_connection, []
 
     def spy(address, *args, **kwargs):

@@ -56,8 +56,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     try:
         return _COMMANDS[args.command](args, out)
     except HitlGenError as error:
-        for line in error.lines():
-            print(line, file=err)
+        from hitl_gen.terminal import printable
+
+        for line in error.lines():  # a line may quote a server's text: no escape sequence reaches the terminal
+            print(printable(line), file=err)
         return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=err)

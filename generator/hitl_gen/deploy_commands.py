@@ -102,8 +102,10 @@ def _restore(args, out: TextIO) -> int:
 
 
 def _print_checks(report, out: TextIO) -> int:
-    for need in report.checks:
-        print(f"{need.state:<4} {need.name}: {need.detail}", file=out)
+    from hitl_gen.terminal import printable
+
+    for need in report.checks:  # a failed check quotes the server's text: no escape sequence reaches the terminal
+        print(printable(f"{need.state:<4} {need.name}: {need.detail}"), file=out)
     if not report.stopped:
         return ExitCode.OK
     failed = next(need for need in report.checks if need.state == "FAIL")

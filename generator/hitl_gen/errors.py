@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     REFUSED = 1       # the server answered, and said no; one code with OUT_OF_DATE, as README documents
     INVALID = 2       # a usage, spec, destination or conflict error: nothing was written
     UNREACHABLE = 3   # the server could not be reached
+    BAD_ANSWER = 4    # the server answered, but not as Botpress does (not JSON, another shape, a redirect, too large)
     INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
@@ -90,6 +91,14 @@ class ServerError(HitlGenError):
     """The Botpress server answered but refused (401, 404, 500...)."""
 
     exit_code = ExitCode.REFUSED
+
+
+class BadAnswer(ServerError):
+    """The server answered, but not as a Botpress 12 does: an HTML page, JSON of another
+    shape, a redirect, an answer too large. Most likely the URL is a proxy, a login page or
+    another site. A ServerError, so whatever handles a refusal handles it too."""
+
+    exit_code = ExitCode.BAD_ANSWER
 
 
 class NotFound(HitlGenError):

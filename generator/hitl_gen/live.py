@@ -6,9 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from hitl_gen import server_url
 from hitl_gen.client import BotpressClient
 from hitl_gen.credentials import TokenCache
-from hitl_gen.errors import ConnectionProblem, ServerError, UsageError
+from hitl_gen.errors import ConnectionProblem, ExitCode, ServerError, UsageError
 
 
 @dataclass(frozen=True)
@@ -31,16 +32,18 @@ def resolve(url: str | None, bot: str | None, spec: Path | None, *, need_bot: bo
         from hitl_gen.spec.load import load_spec
 
         target = load_spec(spec, str(spec)).target
-    url = url or os.environ.get("BP_URL") or (target.server if target else None)
+    sources = (("--url", url), ("BP_URL", os.environ.get("BP_URL")), ("target.server", target.server if target else None))
+    where, url = next(((where, value) for where, value in sources if value), (None, None))
     bot = bot or os.environ.get("BP_BOT") or (target.bot if target else None)
     if not url:
         raise UsageError("hitl-gen: no server URL; pass --url, set BP_URL, or give --spec with target.server")
+    url = server_url.checked(url, where)
     if need_bot and not bot:
         raise UsageError("hitl-gen: no bot id; pass --bot, set BP_BOT, or give --spec")
     module = module or (target.module if target else None) or "hitl"
     if module not in MODULES:
         raise UsageError(f"hitl-gen: unknown module {module!r}; use one of {', '.join(MODULES)}")
-    return Connection(url.rstrip("/"), bot, module, target.botpress_text if target else None)
+    return Connection(url, bot, module, target.botpress_text if target else None)
 
 
 def client_for(connection: Connection, cache: TokenCache, **kwargs) -> BotpressClient:
@@ -52,6 +55,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    code: int = ExitCode.OK  # a failed check: its error's exit code
 
 
 def doctor(connection: Connection, client: BotpressClient, *, email: str | None, password: str | None,
@@ -63,8 +67,8 @@ def doctor(connection: Connection, client: BotpressClient, *, email: str | None,
         try:
             checks.append(Check(name, True, step()))
             return True
-        except (ServerError, ConnectionProblem) as err:
-            checks.append(Check(name, False, str(err)))
+        except (ServerError, ConnectionProblem) as err:  # BadAnswer is a ServerError
+            checks.append(Check(name, False, str(err), err.exit_code))
             return False
 
     def login() -> str:

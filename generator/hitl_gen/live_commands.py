@@ -1,6 +1,7 @@
 """The commands that talk to a live Botpress: login, pause, unpause, status, sessions
 and doctor (deploy, undeploy and restore: deploy_commands.py). Like cli.py, they parse,
-call and print; client.py and live.py do the talking."""
+call and print; client.py and live.py do the talking. What they print may come from the
+server (names, messages, ids, versions), so it goes through terminal.printable (_say)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ from typing import TextIO
 
 from hitl_gen import deploy_commands
 from hitl_gen.errors import ExitCode, UsageError
+from hitl_gen.terminal import printable
+
+
+def _say(out: TextIO, text: str) -> None:
+    print(printable(text), file=out)
 
 
 def add_parsers(commands, path_type) -> None:
@@ -69,7 +75,7 @@ def _login(args, out: TextIO) -> int:
         password = os.environ.get("BP_PASSWORD") or _ask_password(f"Password for {email} at {connection.url}: ")
         token = client.login(email, password)
     cache.put(connection.url, token, email)
-    print(f"logged in to {connection.url} as {email}; token cached in {cache.path}", file=out)
+    _say(out, f"logged in to {connection.url} as {email}; token cached in {cache.path}")
     return ExitCode.OK
 
 
@@ -111,7 +117,7 @@ def _pause(args, out: TextIO) -> int:
     connection, _, client = _connect(args)
     with client:
         client.set_paused(connection.bot, args.command == "pause", **who)
-    print(f"{args.command}d: {' '.join(f'{k}={v}' for k, v in who.items() if v is not None)}", file=out)
+    _say(out, f"{args.command}d: {' '.join(f'{k}={v}' for k, v in who.items() if v is not None)}")
     return ExitCode.OK
 
 
@@ -127,24 +133,27 @@ def _status(args, out: TextIO) -> int:
                        "HITL creates one at the user's first message", subject=connection.url)
     for session in found:
         state = "paused" if session["isPaused"] else "not paused"
-        print(f"session {session['id']} thread {session.get('threadId')}: {state}", file=out)
+        _say(out, f"session {session['id']} thread {session.get('threadId')}: {state}")
     return ExitCode.OK
 
 
 def _sessions(args, out: TextIO) -> int:
     import json
 
+    from hitl_gen.terminal import printable_json
+
     connection, _, client = _connect(args)
     with client:
         items = client.sessions(connection.bot, paused_only=args.paused, search=args.search)
     if args.json:
-        print(json.dumps(items, indent=2, ensure_ascii=False), file=out)
+        print(printable_json(json.dumps(items, indent=2, ensure_ascii=False)), file=out)
         return ExitCode.OK
     rows = [("SESSION", "PAUSED", "CHANNEL", "USER", "THREAD", "NAME", "LAST MESSAGE")]
-    for s in items:
-        last = ((s.get("lastMessage") or {}).get("text") or "").replace("\n", " ")
-        rows.append((str(s["id"]), "yes" if s["isPaused"] else "no", s.get("channel") or "", s["user"]["id"],
-                     str(s.get("threadId") or ""), s["user"].get("fullName") or "", last[:40]))
+    for s in items:  # answers.sessions checked each field's type
+        last = (s.get("lastMessage") or {}).get("text") or ""
+        cells = (str(s["id"]), "yes" if s["isPaused"] else "no", s.get("channel") or "", str(s["user"]["id"]),
+                 str(s.get("threadId") or ""), s["user"].get("fullName") or "", last[:40])
+        rows.append(tuple(printable(cell) for cell in cells))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
@@ -161,10 +170,8 @@ def _doctor(args, out: TextIO) -> int:
         checks = live.doctor(connection, client, email=args.email or os.environ.get("BP_EMAIL"),
                              password=os.environ.get("BP_PASSWORD"), cache=cache)
     for check in checks:
-        print(f"{'OK  ' if check.ok else 'FAIL'} {check.name}: {check.detail}", file=out)
-    if all(c.ok for c in checks):
-        return ExitCode.OK
-    return ExitCode.UNREACHABLE if checks[-1].name == "server answers" else ExitCode.REFUSED
+        _say(out, f"{'OK  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+    return next((check.code for check in checks if not check.ok), ExitCode.OK)
 
 
 COMMANDS = {"login": _login, "pause": _pause, "unpause": _pause, "status": _status, "sessions": _sessions, "doctor": _doctor,
