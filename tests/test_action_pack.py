@@ -3,6 +3,7 @@
 import subprocess
 
 import pytest
+import yaml
 from conftest import EXAMPLES, REPO
 from support.build import action, build
 from support.events import api_context, incoming
@@ -135,6 +136,9 @@ FAULTS = {
     "500": (lambda em: em.fault("user_action", 500), "failed (500)", "no HITL session yet"),
     "timeout": (lambda em: em.fault("user_action", "hang", seconds=6), "no answer within 1500 ms", "raise target.http_timeout_ms"),
     "reset": (lambda em: em.fault("user_action", "reset"), "could not connect", "check the address"),
+    # Only a 2xx with the module's own answer counts as paused.
+    "redirect": (lambda em: em.fault("user_action", "redirect"), "was redirected (302)", "must be Botpress itself"),
+    "html": (lambda em: em.fault("user_action", "html"), "got 200 with <!doctype html>", "check that the bot's API is Botpress itself"),
 }
 
 
@@ -273,6 +277,24 @@ def test_hitlnext_without_agents_tells_the_user_and_still_alerts(runtime, emulat
     assert len(emulator.webhooks) == 1
 
 
+@pytest.mark.parametrize("route, cause", [
+    ("agents", "listing the agents got 200 with <!doctype html>"),
+    ("handoffs", "creating the handoff got 200 with <!doctype html>"),
+])
+def test_hitlnext_counts_only_the_modules_own_answers(route, cause, runtime, emulator, tmp_path):
+    out = _hitlnext(tmp_path)
+    emulator.agents = [{"agentId": "a1", "online": True}]
+    emulator.fault(route, "html")
+    env = {"EXPOSED_TEAMS_WEBHOOK": f"{emulator.url}/__sinks/webhook/teams"}
+    result = runtime.run_action(action(out, "helpdesk", "hitl-gen/live_agent/start"), incoming("helpdesk", "u7", "42"),
+                                **api_context(emulator, env=env))
+    temp = result["state"]["temp"]
+    # A page instead of the agents is a failure, not "no agent online"; nor is it a handoff.
+    assert (temp["hitl_failed"], temp["hitl_no_agent"]) == (True, False)
+    assert temp["hitl_error"].startswith(cause) and "where the hitlnext module answers" in temp["hitl_error"]
+    assert [m["text"] for m in result["messages"]] == ["Sorry, the transfer failed. Please try again in a moment."]
+
+
 def test_hitlnext_refuses_the_converse_api_with_a_warning(runtime, emulator, tmp_path):
     out = _hitlnext(tmp_path)
     emulator.agents = [{"agentId": "a1", "online": True}]
@@ -365,8 +387,7 @@ def test_an_action_whose_shared_runtime_is_missing_reports_a_failure_and_does_no
     temp = result["state"]["temp"]
     assert result["record"]["error"] is None  # the dialog engine sees no exception
     assert temp["hitl_failed"] is True
-    assert temp["hitl_error"].startswith(f"actions/hitl-gen/{runtime_name()} could not run (ENOENT")
-    assert temp["hitl_error"].endswith("); copy every file hitl-gen built")
+    assert temp["hitl_error"].startswith(f"actions/hitl-gen/{runtime_name()} could not run: ENOENT")
     assert [log["level"] for log in result["logs"]] == ["warn"]
     assert not any(s.paused for s in emulator.sessions)
 
@@ -385,3 +406,15 @@ def test_the_runtime_file_is_named_by_its_content_so_two_versions_never_share_a_
     finally:
         shared.runtime_source.cache_clear()
         shared.runtime_name.cache_clear()
+
+
+def test_global_actions_find_their_runtime_in_the_global_actions(runtime, emulator, tmp_path):
+    spec = yaml.safe_load((REPO / "examples" / "minimal-hitl.yaml").read_text(encoding="utf-8"))
+    spec["target"]["actions"] = "global"
+    out = build(spec, tmp_path / "out")
+    assert (out / "data" / "global" / "actions" / "hitl-gen" / runtime_name()).is_file()
+    emulator.incoming(BOT, "web", "alice", "1")
+    result = runtime.run_action(action(out, BOT, "hitl-gen/talk_to_agent/start", scope="global"), incoming(BOT, "alice", "1"),
+                                **api_context(emulator))
+    assert result["state"]["temp"]["hitl_failed"] is False
+    assert [s.paused for s in emulator.sessions] == [True]

@@ -196,7 +196,8 @@ class HitlEmulator:
 
     def fault(self, route: str, kind, **options) -> None:
         """Make `route` (login, profile, sessions, session_action, user_action, handoffs, agents,
-        webhook, email_api) answer 401/404/500, 'hang' past the sandbox limit, or 'reset'."""
+        webhook, email_api) answer 401/404/500, 'hang' past the sandbox limit, 'reset', 'redirect'
+        (302 elsewhere) or 'html' (200 with a page)."""
         self.faults[route] = (kind, options)
 
     def remove_module(self, bot: str, module: str) -> None:
@@ -391,6 +392,16 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         if kind == "reset":
             self._drop(request)
+            return True
+        if kind == "redirect":  # a proxy or single sign-on in front of the bot's API
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.1:9/login")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            request.status = 302
+            return True
+        if kind == "html":  # something else answering 200 with a page
+            self._send(request, 200, "<!doctype html><title>Sign in</title>", "text/html; charset=utf-8")
             return True
         self._send(request, int(kind), {"statusCode": int(kind), "message": f"emulated fault {kind}"})
         return True

@@ -15,9 +15,8 @@ from hitl_gen import channels, hours, triggers
 from hitl_gen.botpress import layout, routes
 from hitl_gen.render.content import user_attributes
 from hitl_gen.render.jinja_env import render
-from hitl_gen.render.runtime import CATEGORY, runtime_config
+from hitl_gen.render.runtime import CATEGORY, botpress_config, runtime_config
 from hitl_gen.render.state import trigger_keys
-from hitl_gen.texts import PLACEHOLDER
 from hitl_gen.spec.model import Handoff, Spec
 
 class Param(NamedTuple):
@@ -41,10 +40,11 @@ class ActionFile(NamedTuple):
     meta: ActionMeta
     config: dict
     reports_failure: bool = False  # sets temp.hitl_failed, which its flow branches on
+    scope: str = "bot"  # where it and the runtime are: the bot's actions or the global ones
 
     def render(self) -> str:
         return render("action.js.j2", meta=self.meta, config=self.config, entry=self.entry,
-                      reports_failure=self.reports_failure)
+                      reports_failure=self.reports_failure, files_scope=self.scope)
 
 
 REASON = Param("reason", "string", "Why the user asked for a person; agents see it in alerts")
@@ -62,16 +62,14 @@ def action_files(spec: Spec) -> list[ActionFile]:
     return files
 
 
+def spec_config(spec: Spec) -> dict:
+    """What every script reads of the spec's target."""
+    return {"module": spec.target.module, "languages": list(spec.target.languages), "timeoutMs": spec.target.http_timeout_ms}
+
+
 def base_config(spec: Spec) -> dict:
-    module = spec.target.module
-    return {
-        "module": module,
-        "languages": list(spec.target.languages),
-        "placeholder": PLACEHOLDER.pattern,  # the one syntax of {{name}}, shared with the spec checks
-        "timeoutMs": spec.target.http_timeout_ms,
-        "agentScreen": routes.screen(module),
-        "routes": {"userAction": routes.HITL_USER_ACTION, "handoffs": routes.HITLNEXT_HANDOFFS, "agents": routes.HITLNEXT_AGENTS},
-    }
+    """The CONFIG a self-contained script starts from (the trigger hook)."""
+    return {**spec_config(spec), **botpress_config(spec.target.module)}
 
 
 def _set_paused(spec: Spec, action: str) -> ActionFile:
@@ -82,8 +80,8 @@ def _set_paused(spec: Spec, action: str) -> ActionFile:
                      "conversation's thread, using Botpress's server token. Never throws: sets temp.hitl_failed and temp.hitl_error."),
         params=(SCOPE,),
     )
-    config = {**base_config(spec), "runtime": runtime_config(spec), "action": action, "pauseScope": "conversation"}
-    return ActionFile(f"{spec.target.namespace}/{action}", "setPaused", meta, config, reports_failure=True)
+    config = {**spec_config(spec), "runtime": runtime_config(spec), "action": action, "pauseScope": "conversation"}
+    return ActionFile(f"{spec.target.namespace}/{action}", "setPaused", meta, config, True, spec.target.actions_scope)
 
 
 class _Handoff(NamedTuple):
@@ -101,7 +99,8 @@ class _Handoff(NamedTuple):
 
     def file(self, name: str, meta: ActionMeta, config: dict) -> ActionFile:
         entry = ENTRIES[name]
-        return ActionFile(f"{self.prefix}/{name}", entry, meta, {**self.base, **config}, entry in REPORT_FAILURE)
+        return ActionFile(f"{self.prefix}/{name}", entry, meta, {**self.base, **config}, entry in REPORT_FAILURE,
+                          self.spec.target.actions_scope)
 
 
 # The file name of each handoff action, and its entry in the runtime.
@@ -112,7 +111,7 @@ REPORT_FAILURE = {"start", "resume"}
 
 def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFile]:
     alerts = [channels.of(a).config(a) for a in handoff.alerts if not channels.of(a).skill_only(a)]
-    h = _Handoff(spec, handoff, prefix, {**base_config(spec), "runtime": runtime_config(spec)}, alerts)
+    h = _Handoff(spec, handoff, prefix, {**spec_config(spec), "runtime": runtime_config(spec)}, alerts)
     optional = [_set_full_name(h) if handoff.full_name else None, _alert_agents(h) if alerts else None,
                 _hours(h) if handoff.hours else None]
     return [_start(h)] + [f for f in optional if f] + [_prepare_call_api(h), _resume(h), _should_start(h)]

@@ -21,16 +21,29 @@ from functools import cache
 from pathlib import PurePosixPath
 
 from hitl_gen import __version__, channels
-from hitl_gen.botpress import layout
+from hitl_gen.botpress import layout, routes
+from hitl_gen.botpress.knowledge import table
 from hitl_gen.render.jinja_env import render
 from hitl_gen.spec.model import Spec
+from hitl_gen.texts import PLACEHOLDER
 
 CATEGORY = "Human handoff (hitl-gen)"
 
 
+def botpress_config(module: str) -> dict:
+    """What every script reads of the Botpress knowledge table: the same for every spec,
+    so the shared runtime carries it, for each module, and actions do not."""
+    return {
+        "placeholder": PLACEHOLDER.pattern,  # the one syntax of {{name}}, shared with the spec checks
+        "agentScreen": routes.screen(module),
+        "routes": {"userAction": routes.HITL_USER_ACTION, "handoffs": routes.HITLNEXT_HANDOFFS, "agents": routes.HITLNEXT_AGENTS},
+    }
+
+
 @cache
 def runtime_source() -> str:
-    return render("runtime.js.j2", version=__version__, category=CATEGORY, alert_channels=channels.CHANNELS)
+    known = {module: botpress_config(module) for module in table()["modules"]}
+    return render("runtime.js.j2", version=__version__, category=CATEGORY, alert_channels=channels.CHANNELS, known=known)
 
 
 @cache
@@ -39,9 +52,9 @@ def runtime_name() -> str:
     return f"runtime-{digest}.js"
 
 
-def runtime_config(spec: Spec) -> dict:
-    """Where an action finds the runtime: its scope's `actions` folder, then this path."""
-    return {"scope": spec.target.actions_scope, "file": f"{spec.target.namespace}/{runtime_name()}"}
+def runtime_config(spec: Spec) -> str:
+    """Where an action finds the runtime, under its scope's `actions` folder."""
+    return f"{spec.target.namespace}/{runtime_name()}"
 
 
 def runtime_path(spec: Spec) -> PurePosixPath:

@@ -1,6 +1,7 @@
 async function agentOnline() {
-  const { data } = await axios.get(CONFIG.routes.agents, await botApi())
-  return Array.isArray(data) && data.some(agent => agent.online)
+  const response = await axios.get(CONFIG.routes.agents, await botApi())
+  const agents = expectAnswer(response, Array.isArray, 'a list of agents', 'listing the agents')
+  return agents.some(agent => agent && agent.online)
 }
 
 // HITL Next keys handoffs by thread; a second call while one is active is a no-op.
@@ -12,5 +13,8 @@ async function createHandoff() {
     throw new Error(`HITL Next needs a conversation thread, and channel "${event.channel}" has none; use channel-web or the hitl module`)
   }
   const body = { userId: event.target, userThreadId: String(event.threadId), userChannel: event.channel }
-  await axios.post(CONFIG.routes.handoffs, body, await botApi())
+  const response = await axios.post(CONFIG.routes.handoffs, body, await botApi())
+  // 201 with the new handoff, or 200 "OK" when this conversation already has an active one.
+  const fits = data => (response.status === 201 ? Boolean(data && data.id) : data === 'OK')
+  expectAnswer(response, fits, 'the handoff it created (or OK for one already active)', 'creating the handoff')
 }

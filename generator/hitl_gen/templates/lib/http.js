@@ -1,7 +1,18 @@
 // The bot's own API with Botpress's short-lived server token, so the bot's files hold no credentials.
+// A redirect is an answer from something else (a proxy, a login page): never followed.
 async function botApi() {
   const config = await bp.http.getAxiosConfigForBot(event.botId, { localUrl: true })
-  return Object.assign({}, config, { timeout: CONFIG.timeoutMs })
+  return Object.assign({}, config, { timeout: CONFIG.timeoutMs, maxRedirects: 0 })
+}
+
+// Only a 2xx whose body is what the module sends counts: anything else (an HTML page a
+// proxy answered 200 with, say) is a failure saying what came back.
+function expectAnswer(response, fits, expected, what) {
+  if (!fits(response.data)) {
+    const got = typeof response.data === 'string' ? response.data : JSON.stringify(response.data)
+    throw new Error(`${what} got ${response.status} with ${String(got).slice(0, 80)} where the ${CONFIG.module} module answers ${expected}; check that the bot's API is Botpress itself`)
+  }
+  return response.data
 }
 
 function requestUrl(err) {
@@ -19,6 +30,9 @@ function explain(err, what) {
   }
   if (status === 404) {
     return `${what} got 404 from ${url}: the route does not exist; enable the ${CONFIG.module} module for this bot in data/global/botpress.config.json and restart Botpress`
+  }
+  if (status >= 300 && status < 400) {
+    return `${what} was redirected (${status}) by ${url} to ${err.response.headers.location || 'elsewhere'}: the bot's API must be Botpress itself, not a proxy or a login page`
   }
   if (status >= 500) {
     return `${what} failed (${status}) at ${url}: the user may have no HITL session yet (one is created at the user's first message), or the module failed; see the server log`

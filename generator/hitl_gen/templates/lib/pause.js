@@ -8,5 +8,6 @@ async function setPaused(action, scope) {
     .replace('{action}', action)
   const params = scope === 'conversation' && event.threadId ? { threadId: String(event.threadId) } : {}
   const config = Object.assign(await botApi(), { params })
-  await axios.post(path, {}, config)
+  const response = await axios.post(path, {}, config)
+  expectAnswer(response, data => data === 'OK', 'OK', `${action === 'pause' ? 'pausing' : 'unpausing'} the conversation`)
 }

@@ -7,7 +7,7 @@ async function resumeBot() {
     try {
       await setPaused('unpause', CONFIG.pauseScope)
     } catch (err) {
-      fail(explain(err, 'unpausing the conversation'))
+      fail(err.config ? explain(err, 'unpausing the conversation') : err.message)
       return
     }
   }
@@ -28,6 +28,6 @@ async function pauseOrUnpause() {
   try {
     await setPaused(CONFIG.action, scope)
   } catch (err) {
-    fail(explain(err, `${CONFIG.action === 'pause' ? 'pausing' : 'unpausing'} the conversation`))
+    fail(err.config ? explain(err, `${CONFIG.action === 'pause' ? 'pausing' : 'unpausing'} the conversation`) : err.message)
   }
 }

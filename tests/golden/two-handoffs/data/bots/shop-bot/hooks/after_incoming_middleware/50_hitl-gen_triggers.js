@@ -6,8 +6,8 @@
 const CONFIG = {
   "module": "hitl",
   "languages": ["en"],
-  "placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}",
   "timeoutMs": 1500,
+  "placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}",
   "agentScreen": "/studio/{bot}/modules/hitl",
   "routes": {"userAction": "/mod/hitl/channel/{channel}/user/{user}/{action}", "handoffs": "/mod/hitlnext/handoffs", "agents": "/mod/hitlnext/agents"},
   "mainFlow": "main.flow.json",

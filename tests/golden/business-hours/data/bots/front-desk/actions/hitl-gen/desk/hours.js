@@ -5,26 +5,21 @@
  * @title Is the desk handoff open now?
  * @category Human handoff (hitl-gen)
  * @author hitl-gen
- * @description Sets temp.hitl_hours_desk to "open" or "closed" from the handoff's business hours (Europe/Paris); the alerts' {{hours}} then says it.
  */
 const CONFIG = {
   "module": "hitl",
   "languages": ["en", "fr"],
-  "placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}",
   "timeoutMs": 1500,
-  "agentScreen": "/studio/{bot}/modules/hitl",
-  "routes": {"userAction": "/mod/hitl/channel/{channel}/user/{user}/{action}", "handoffs": "/mod/hitlnext/handoffs", "agents": "/mod/hitlnext/agents"},
-  "runtime": {"scope": "bot", "file": "hitl-gen/runtime-81d075ea7096.js"},
+  "runtime": "hitl-gen/runtime-e16c1ffb2572.js",
   "hoursKey": "hitl_hours_desk",
   "hours": {"timeZone": "Europe/Paris", "utcOffsets": ["2025-01-01T00:00Z +01:00", "2025-03-30T01:00Z +02:00", "2025-10-26T01:00Z +01:00", "2026-03-29T01:00Z +02:00", "2026-10-25T01:00Z +01:00", "2027-03-28T01:00Z +02:00", "2027-10-31T01:00Z +01:00", "2028-03-26T01:00Z +02:00", "2028-10-29T01:00Z +01:00", "2029-03-25T01:00Z +02:00", "2029-10-28T01:00Z +01:00", "2030-03-31T01:00Z +02:00", "2030-10-27T01:00Z +01:00", "2031-03-30T01:00Z +02:00", "2031-10-26T01:00Z +01:00", "2032-03-28T01:00Z +02:00", "2032-10-31T01:00Z +01:00", "2033-03-27T01:00Z +02:00", "2033-10-30T01:00Z +01:00", "2034-03-26T01:00Z +02:00", "2034-10-29T01:00Z +01:00", "2035-03-25T01:00Z +02:00", "2035-10-28T01:00Z +01:00", "2036-03-30T01:00Z +02:00", "2036-10-26T01:00Z +01:00", "2037-03-29T01:00Z +02:00", "2037-10-25T01:00Z +01:00", "2038-03-28T01:00Z +02:00", "2038-10-31T01:00Z +01:00", "2039-03-27T01:00Z +02:00", "2039-10-30T01:00Z +01:00", "2040-03-25T01:00Z +02:00", "2040-10-28T01:00Z +01:00", "2041-03-31T01:00Z +02:00", "2041-10-27T01:00Z +01:00", "2042-03-30T01:00Z +02:00", "2042-10-26T01:00Z +01:00", "2043-03-29T01:00Z +02:00", "2043-10-25T01:00Z +01:00", "2044-03-27T01:00Z +02:00", "2044-10-30T01:00Z +01:00", "2045-03-26T01:00Z +02:00", "2045-10-29T01:00Z +01:00"], "open": {"mon": ["09:00-12:30", "14:00-18:00"], "tue": ["09:00-12:30", "14:00-18:00"], "wed": ["09:00-12:30", "14:00-18:00"], "thu": ["09:00-12:30", "14:00-18:00"], "fri": ["09:00-12:30", "14:00-17:00"]}, "closed": ["01-01", "05-01", "12-25", "2026-05-14"]}
 }
 
-// Runs its part of the code every hitl-gen action of this bot shares (CONFIG.runtime.file).
-const files = CONFIG.runtime.scope === 'global' ? bp.ghost.forGlobal() : bp.ghost.forBot(event.botId)
-return files.readFileAsString('actions', CONFIG.runtime.file).then(code => {
+// Runs its part of the code all hitl-gen actions of this bot share (render/runtime.py).
+return bp.ghost.forBot(event.botId).readFileAsString('actions', CONFIG.runtime).then(code => {
   const shared = new Function('bp', 'event', 'user', 'session', 'temp', 'args', 'process', 'require', 'CONFIG', code)
   return shared(bp, event, user, session, temp, args, process, require, CONFIG).hours()
 }).catch(err => {
-  const why = `actions/${CONFIG.runtime.file} could not run (${err && err.message}); copy every file hitl-gen built`
+  const why = `actions/${CONFIG.runtime} could not run: ${err && err.message}`
   bp.logger.forBot(event.botId).warn(`hitl-gen: ${why}`)
 })

@@ -5,28 +5,23 @@
  * @title Hand back to the bot (desk)
  * @category Human handoff (hitl-gen)
  * @author hitl-gen
- * @description Unpauses this conversation and tells the user the bot is back.
  */
 const CONFIG = {
   "module": "hitl",
   "languages": ["en", "fr"],
-  "placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}",
   "timeoutMs": 1500,
-  "agentScreen": "/studio/{bot}/modules/hitl",
-  "routes": {"userAction": "/mod/hitl/channel/{channel}/user/{user}/{action}", "handoffs": "/mod/hitlnext/handoffs", "agents": "/mod/hitlnext/agents"},
-  "runtime": {"scope": "bot", "file": "hitl-gen/runtime-81d075ea7096.js"},
+  "runtime": "hitl-gen/runtime-e16c1ffb2572.js",
   "pauseScope": "conversation",
   "say": {"en": "You are back with the bot.", "fr": "Vous \u00eates de retour avec le bot."},
   "hoursKey": "hitl_hours_desk"
 }
 
-// Runs its part of the code every hitl-gen action of this bot shares (CONFIG.runtime.file).
-const files = CONFIG.runtime.scope === 'global' ? bp.ghost.forGlobal() : bp.ghost.forBot(event.botId)
-return files.readFileAsString('actions', CONFIG.runtime.file).then(code => {
+// Runs its part of the code all hitl-gen actions of this bot share (render/runtime.py).
+return bp.ghost.forBot(event.botId).readFileAsString('actions', CONFIG.runtime).then(code => {
   const shared = new Function('bp', 'event', 'user', 'session', 'temp', 'args', 'process', 'require', 'CONFIG', code)
   return shared(bp, event, user, session, temp, args, process, require, CONFIG).resume()
 }).catch(err => {
-  const why = `actions/${CONFIG.runtime.file} could not run (${err && err.message}); copy every file hitl-gen built`
+  const why = `actions/${CONFIG.runtime} could not run: ${err && err.message}`
   temp.hitl_failed = true
   temp.hitl_error = why
   bp.logger.forBot(event.botId).warn(`hitl-gen: ${why}`)

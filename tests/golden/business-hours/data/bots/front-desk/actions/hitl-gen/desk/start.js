@@ -5,17 +5,13 @@
  * @title Hand over to an agent (desk)
  * @category Human handoff (hitl-gen)
  * @author hitl-gen
- * @description Starts the desk handoff: sets the full name, pauses the conversation in HITL, alerts agents and tells the user. Never throws: on failure sets temp.hitl_failed and temp.hitl_error. Outside the business hours (Europe/Paris) it says the off-hours message instead and hands nothing over; temp.hitl_hours_desk says open or closed.
  * @param {string} [reason] - Why the user asked for a person; agents see it in alerts
  */
 const CONFIG = {
   "module": "hitl",
   "languages": ["en", "fr"],
-  "placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}",
   "timeoutMs": 1500,
-  "agentScreen": "/studio/{bot}/modules/hitl",
-  "routes": {"userAction": "/mod/hitl/channel/{channel}/user/{user}/{action}", "handoffs": "/mod/hitlnext/handoffs", "agents": "/mod/hitlnext/agents"},
-  "runtime": {"scope": "bot", "file": "hitl-gen/runtime-81d075ea7096.js"},
+  "runtime": "hitl-gen/runtime-e16c1ffb2572.js",
   "pauseScope": "conversation",
   "checkAgents": false,
   "fullName": {"attributes": ["first_name", "last_name"], "template": null},
@@ -28,13 +24,12 @@ const CONFIG = {
   "offHours": {"say": {"en": "Our team is away right now (weekdays 9:00 to 18:00, Paris time). They have your message and will get back to you.", "fr": "Notre \u00e9quipe est absente (en semaine de 9 h \u00e0 18 h, heure de Paris). Elle a votre message et vous r\u00e9pondra."}, "handOver": false}
 }
 
-// Runs its part of the code every hitl-gen action of this bot shares (CONFIG.runtime.file).
-const files = CONFIG.runtime.scope === 'global' ? bp.ghost.forGlobal() : bp.ghost.forBot(event.botId)
-return files.readFileAsString('actions', CONFIG.runtime.file).then(code => {
+// Runs its part of the code all hitl-gen actions of this bot share (render/runtime.py).
+return bp.ghost.forBot(event.botId).readFileAsString('actions', CONFIG.runtime).then(code => {
   const shared = new Function('bp', 'event', 'user', 'session', 'temp', 'args', 'process', 'require', 'CONFIG', code)
   return shared(bp, event, user, session, temp, args, process, require, CONFIG).start()
 }).catch(err => {
-  const why = `actions/${CONFIG.runtime.file} could not run (${err && err.message}); copy every file hitl-gen built`
+  const why = `actions/${CONFIG.runtime} could not run: ${err && err.message}`
   temp.hitl_failed = true
   temp.hitl_error = why
   bp.logger.forBot(event.botId).warn(`hitl-gen: ${why}`)

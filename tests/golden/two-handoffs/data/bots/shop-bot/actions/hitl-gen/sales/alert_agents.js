@@ -5,27 +5,22 @@
  * @title Alert agents (sales)
  * @category Human handoff (hitl-gen)
  * @author hitl-gen
- * @description Sends the sales alerts (webhook) side by side; failures are logged and listed in temp.hitl_alert_errors.
  * @param {string} [reason] - Why the user asked for a person; agents see it in alerts
  * @param {string} [kinds] - Comma-separated alert kinds to send (webhook, email, admin_notification, teams); all when empty
  */
 const CONFIG = {
   "module": "hitl",
   "languages": ["en"],
-  "placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}",
   "timeoutMs": 1500,
-  "agentScreen": "/studio/{bot}/modules/hitl",
-  "routes": {"userAction": "/mod/hitl/channel/{channel}/user/{user}/{action}", "handoffs": "/mod/hitlnext/handoffs", "agents": "/mod/hitlnext/agents"},
-  "runtime": {"scope": "bot", "file": "hitl-gen/runtime-81d075ea7096.js"},
+  "runtime": "hitl-gen/runtime-e16c1ffb2572.js",
   "alerts": [{"kind": "webhook", "urlEnv": "EXPOSED_JSON_WEBHOOK", "format": "json", "text": {"en": "Sales: {{full_name}} wrote {{last_message}}"}}]
 }
 
-// Runs its part of the code every hitl-gen action of this bot shares (CONFIG.runtime.file).
-const files = CONFIG.runtime.scope === 'global' ? bp.ghost.forGlobal() : bp.ghost.forBot(event.botId)
-return files.readFileAsString('actions', CONFIG.runtime.file).then(code => {
+// Runs its part of the code all hitl-gen actions of this bot share (render/runtime.py).
+return bp.ghost.forBot(event.botId).readFileAsString('actions', CONFIG.runtime).then(code => {
   const shared = new Function('bp', 'event', 'user', 'session', 'temp', 'args', 'process', 'require', 'CONFIG', code)
   return shared(bp, event, user, session, temp, args, process, require, CONFIG).alertAgents()
 }).catch(err => {
-  const why = `actions/${CONFIG.runtime.file} could not run (${err && err.message}); copy every file hitl-gen built`
+  const why = `actions/${CONFIG.runtime} could not run: ${err && err.message}`
   bp.logger.forBot(event.botId).warn(`hitl-gen: ${why}`)
 })

@@ -5,28 +5,23 @@
  * @title Prepare the Call-API skills (sales)
  * @category Human handoff (hitl-gen)
  * @author hitl-gen
- * @description For the generated flow's Call-API skills: puts the message values (made safe for Mustache) into temp.hitl_vars and the webhook requests into temp.hitl_webhooks; with token=true, the bot API's base URL and a short-lived bearer header (Botpress's server token) into temp.hitl_api, for the one skill that follows.
  * @param {boolean} [token] - Also hand the server token to the next Call-API skill (the node after it deletes it)
  * @hidden true
  */
 const CONFIG = {
   "module": "hitl",
   "languages": ["en"],
-  "placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}",
   "timeoutMs": 1500,
-  "agentScreen": "/studio/{bot}/modules/hitl",
-  "routes": {"userAction": "/mod/hitl/channel/{channel}/user/{user}/{action}", "handoffs": "/mod/hitlnext/handoffs", "agents": "/mod/hitlnext/agents"},
-  "runtime": {"scope": "bot", "file": "hitl-gen/runtime-81d075ea7096.js"},
+  "runtime": "hitl-gen/runtime-e16c1ffb2572.js",
   "webhooks": [{"kind": "webhook", "urlEnv": "EXPOSED_JSON_WEBHOOK", "format": "json", "text": {"en": "Sales: {{full_name}} wrote {{last_message}}"}, "key": "w0"}],
   "userAttributes": []
 }
 
-// Runs its part of the code every hitl-gen action of this bot shares (CONFIG.runtime.file).
-const files = CONFIG.runtime.scope === 'global' ? bp.ghost.forGlobal() : bp.ghost.forBot(event.botId)
-return files.readFileAsString('actions', CONFIG.runtime.file).then(code => {
+// Runs its part of the code all hitl-gen actions of this bot share (render/runtime.py).
+return bp.ghost.forBot(event.botId).readFileAsString('actions', CONFIG.runtime).then(code => {
   const shared = new Function('bp', 'event', 'user', 'session', 'temp', 'args', 'process', 'require', 'CONFIG', code)
   return shared(bp, event, user, session, temp, args, process, require, CONFIG).prepareCallApi()
 }).catch(err => {
-  const why = `actions/${CONFIG.runtime.file} could not run (${err && err.message}); copy every file hitl-gen built`
+  const why = `actions/${CONFIG.runtime} could not run: ${err && err.message}`
   bp.logger.forBot(event.botId).warn(`hitl-gen: ${why}`)
 })

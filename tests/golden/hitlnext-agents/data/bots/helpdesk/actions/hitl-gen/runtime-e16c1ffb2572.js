@@ -10,10 +10,19 @@
  * @title hitl-gen runtime 0.1.0
  * @category Human handoff (hitl-gen)
  * @author hitl-gen
- * @description The code the hitl-gen actions share. Not an action: flows call the actions beside it.
  * @hidden true
  */
+if (typeof CONFIG === 'undefined') return {}  // run by mistake as an action of its own: nothing to do
+
 const axios = require('axios')
+
+// What hitl-gen knows of each HITL module of Botpress (botpress/v12.json): where agents
+// answer, the routes and the {{name}} syntax. The action's CONFIG says which module.
+const KNOWN = {
+  "hitl": {"placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}", "agentScreen": "/studio/{bot}/modules/hitl", "routes": {"userAction": "/mod/hitl/channel/{channel}/user/{user}/{action}", "handoffs": "/mod/hitlnext/handoffs", "agents": "/mod/hitlnext/agents"}},
+  "hitlnext": {"placeholder": "\\{\\{\\s*([^{}]*?)\\s*\\}\\}", "agentScreen": "/studio/{bot}/modules/hitlnext", "routes": {"userAction": "/mod/hitl/channel/{channel}/user/{user}/{action}", "handoffs": "/mod/hitlnext/handoffs", "agents": "/mod/hitlnext/agents"}}
+}
+CONFIG = Object.assign({}, KNOWN[CONFIG.module], CONFIG)
 
 const log = bp.logger.forBot(event.botId)
 
@@ -73,9 +82,20 @@ async function tellUser(texts, vars) {
 }
 
 // The bot's own API with Botpress's short-lived server token, so the bot's files hold no credentials.
+// A redirect is an answer from something else (a proxy, a login page): never followed.
 async function botApi() {
   const config = await bp.http.getAxiosConfigForBot(event.botId, { localUrl: true })
-  return Object.assign({}, config, { timeout: CONFIG.timeoutMs })
+  return Object.assign({}, config, { timeout: CONFIG.timeoutMs, maxRedirects: 0 })
+}
+
+// Only a 2xx whose body is what the module sends counts: anything else (an HTML page a
+// proxy answered 200 with, say) is a failure saying what came back.
+function expectAnswer(response, fits, expected, what) {
+  if (!fits(response.data)) {
+    const got = typeof response.data === 'string' ? response.data : JSON.stringify(response.data)
+    throw new Error(`${what} got ${response.status} with ${String(got).slice(0, 80)} where the ${CONFIG.module} module answers ${expected}; check that the bot's API is Botpress itself`)
+  }
+  return response.data
 }
 
 function requestUrl(err) {
@@ -93,6 +113,9 @@ function explain(err, what) {
   }
   if (status === 404) {
     return `${what} got 404 from ${url}: the route does not exist; enable the ${CONFIG.module} module for this bot in data/global/botpress.config.json and restart Botpress`
+  }
+  if (status >= 300 && status < 400) {
+    return `${what} was redirected (${status}) by ${url} to ${err.response.headers.location || 'elsewhere'}: the bot's API must be Botpress itself, not a proxy or a login page`
   }
   if (status >= 500) {
     return `${what} failed (${status}) at ${url}: the user may have no HITL session yet (one is created at the user's first message), or the module failed; see the server log`
@@ -133,12 +156,14 @@ async function setPaused(action, scope) {
     .replace('{action}', action)
   const params = scope === 'conversation' && event.threadId ? { threadId: String(event.threadId) } : {}
   const config = Object.assign(await botApi(), { params })
-  await axios.post(path, {}, config)
+  const response = await axios.post(path, {}, config)
+  expectAnswer(response, data => data === 'OK', 'OK', `${action === 'pause' ? 'pausing' : 'unpausing'} the conversation`)
 }
 
 async function agentOnline() {
-  const { data } = await axios.get(CONFIG.routes.agents, await botApi())
-  return Array.isArray(data) && data.some(agent => agent.online)
+  const response = await axios.get(CONFIG.routes.agents, await botApi())
+  const agents = expectAnswer(response, Array.isArray, 'a list of agents', 'listing the agents')
+  return agents.some(agent => agent && agent.online)
 }
 
 // HITL Next keys handoffs by thread; a second call while one is active is a no-op.
@@ -150,7 +175,10 @@ async function createHandoff() {
     throw new Error(`HITL Next needs a conversation thread, and channel "${event.channel}" has none; use channel-web or the hitl module`)
   }
   const body = { userId: event.target, userThreadId: String(event.threadId), userChannel: event.channel }
-  await axios.post(CONFIG.routes.handoffs, body, await botApi())
+  const response = await axios.post(CONFIG.routes.handoffs, body, await botApi())
+  // 201 with the new handoff, or 200 "OK" when this conversation already has an active one.
+  const fits = data => (response.status === 201 ? Boolean(data && data.id) : data === 'OK')
+  expectAnswer(response, fits, 'the handoff it created (or OK for one already active)', 'creating the handoff')
 }
 
 // hitl shows user.full_name, hitlnext shows user.fullName: set both. Assigning to
@@ -485,7 +513,7 @@ async function resumeBot() {
     try {
       await setPaused('unpause', CONFIG.pauseScope)
     } catch (err) {
-      fail(explain(err, 'unpausing the conversation'))
+      fail(err.config ? explain(err, 'unpausing the conversation') : err.message)
       return
     }
   }
@@ -506,7 +534,7 @@ async function pauseOrUnpause() {
   try {
     await setPaused(CONFIG.action, scope)
   } catch (err) {
-    fail(explain(err, `${CONFIG.action === 'pause' ? 'pausing' : 'unpausing'} the conversation`))
+    fail(err.config ? explain(err, `${CONFIG.action === 'pause' ? 'pausing' : 'unpausing'} the conversation`) : err.message)
   }
 }
 
