@@ -176,7 +176,7 @@ def test_every_authenticated_call_gets_the_token_from_the_node_before_and_every_
             assert graph.node(target).on_enter[0] == FORGET_TOKEN, (call.name, target)
 
 
-def test_flow_alerts_are_chained_after_prepare_and_the_others_left_to_the_action(tmp_path):
+def test_flow_alerts_are_chained_after_the_handover_and_the_others_left_to_the_action(tmp_path):
     data = yaml.safe_load((REPO / "examples" / "hitlnext-agents.yaml").read_text(encoding="utf-8"))
     handoff = data["handoffs"][0]
     email = {"from": "bot@example.com", "to": "team@example.com", "subject": "Help: {{full_name}}", "body": "B"}
@@ -189,9 +189,21 @@ def test_flow_alerts_are_chained_after_prepare_and_the_others_left_to_the_action
     assert [s.skill.kind for s in steps.steps] == ["CallAPI", "SendEmail"]
     assert steps.in_code == ("email", "teams")
     graph = handoff_graph(spec, spec.handoffs[0])
-    assert graph.node("prepare").edges == (("true", "webhook_1"),)
+    # The hand-over comes first (Call-API skills have no timeout: a slow alert must not hold
+    # the pause back); every way it ends records itself, then all alerts run.
+    assert graph.node("prepare").edges == (("true", "agents_token"),)
+    assert dict(graph.node("check_agents").edges) == {"success": "agent_online", "failure": "not_handed"}
+    assert dict(graph.node("agent_online").edges)["true"] == "no_agent_found"
+    assert dict(graph.node("handoff").edges) == {"success": "handed", "failure": "not_handed"}
+    for outcome in ("handed", "not_handed", "no_agent_found"):
+        node = graph.node(outcome)
+        assert node.edges == (("true", "alert"),) and node.on_enter[0] == FORGET_TOKEN
+        assert node.on_enter[1] == f'builtin/setVariable {{"type":"temp","name":"hitl_outcome","value":"{outcome}"}}'
+    assert graph.node("alert").edges == (("true", "webhook_1"),)
+    assert json.loads(graph.node("alert").on_enter[0].split(" ", 1)[1]) == {"kinds": "email,teams"}
     assert graph.node("webhook_1").edges == (("success", "email_3"), ("failure", "email_3"))
-    assert graph.node("email_3").edges == (("success", "agents_token"), ("failure", "agents_token"))
-    assert json.loads(graph.node("prepare").on_enter[-1].split(" ", 1)[1]) == {"kinds": "email,teams"}
+    assert graph.node("email_3").edges == (("success", "alerted"), ("failure", "alerted"))
+    assert graph.node("alerted").edges == (("temp.hitl_outcome === 'handed'", "handed_over"),
+                                           ("temp.hitl_outcome === 'no_agent_found'", "no_agent"), ("true", "failed"))
     # The skill's subject keeps "Help:" from send_email's label removal (FACTS §12).
     assert graph.node("email_3").skill.data["subjectElement"].text == {"en": "Help:\u00a0{{full_name}}"}

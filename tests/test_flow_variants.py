@@ -42,12 +42,15 @@ def test_the_decision_sits_where_the_handover_depends_on_it(tmp_path, example, h
     assert graph.node("hours").edges == (("true", "prepare"),)
     decision = graph.node("in_hours")
     [(is_open, opened), otherwise] = decision.edges
-    assert is_open == "temp.hitl_hours_" + handoff.id + " !== 'closed'" and otherwise == ("true", "off_hours")
-    if hand_over:  # handed over first; the decision picks the message, then both wait
-        assert opened == "handed_over" and decision.on_enter == (FORGET_TOKEN,)
+    assert is_open == "temp.hitl_hours_" + handoff.id + " !== 'closed'"
+    if hand_over:  # handed over and alerted first; the decision picks the message, then both wait
+        assert opened == "handed_over" and otherwise == ("true", "off_hours") and decision.on_enter == (FORGET_TOKEN,)
+        assert dict(graph.node("alerted").edges)["temp.hitl_outcome === 'handed'"] == "in_hours"
         assert graph.node("off_hours").wait and graph.node("off_hours").edges == (("true", "resume"),)
-    else:  # after the alerts; closed goes back where the user was
-        assert opened == first_handover and graph.node("prepare").edges == (("true", "in_hours"),)
+    else:  # before the handover; closed still alerts, then goes back where the user was
+        assert opened == first_handover and otherwise == ("true", "closed")
+        assert graph.node("prepare").edges == (("true", "in_hours"),)
+        assert dict(graph.node("alerted").edges)["temp.hitl_outcome === 'closed'"] == "off_hours"
         assert graph.node("off_hours").edges == (("true", END),)
 
 

@@ -57,10 +57,11 @@ def test_the_button_flow_hands_over_and_back(runtime, emulator, smtp_sink, bilin
     assert click["crash"] is None and [a["error"] for a in click["actions"]] == [None] * len(click["actions"])
     assert [a["name"] for a in click["actions"]] == [
         "basic-skills/choice_parse_answer", "hitl-gen/talk_to_agent/set_full_name", "hitl-gen/talk_to_agent/prepare_call_api",
-        "hitl-gen/talk_to_agent/alert_agents", "basic-skills/call_api", "hitl-gen/talk_to_agent/prepare_call_api",
-        "basic-skills/call_api", "builtin/setVariable"]
-    # the server token lived for the pause call only (FACTS §12)
-    assert [a["args"] for a in click["actions"]][5] == {"token": True}
+        "hitl-gen/talk_to_agent/prepare_call_api", "basic-skills/call_api", "builtin/setVariable", "builtin/setVariable",
+        "hitl-gen/talk_to_agent/alert_agents", "basic-skills/call_api", "builtin/setVariable"]
+    # the pause first, then the alerts; the server token lived for the pause call only (FACTS §12)
+    args = [a["args"] for a in click["actions"]]
+    assert args[3] == {"token": True} and args[5] == {"type": "temp", "name": "hitl_api", "value": ""}
     assert texts(click) == ["Un agent va vous répondre."]
     assert click["waiting"] == "talk_to_agent.flow.json#handed_over"
     assert waiting["swallowed"] is True and waiting["messages"] == []  # paused: HITL swallowed it
@@ -145,3 +146,16 @@ def test_the_send_email_skill_sends_through_basic_skills_smtp(runtime, emulator,
     [mail] = smtp_sink.mails
     assert mail.subject == "Al O'Neil needs help" and mail.recipients == ["help@example.com"]
     assert mail.text.strip() == "Answer at https://bot.example.com/studio/support-bot/modules/hitl"
+
+
+def test_a_stalled_alert_endpoint_does_not_hold_the_pause_back(runtime, emulator, smtp_sink, bilingual):
+    """Botpress's Call-API skill has no timeout: a webhook that answers late (3 s here;
+    over a minute under load, benchmarks/load.py) must come after the pause."""
+    data, bot_dir, env = bilingual
+    emulator.fault("webhook", "hang", seconds=3)
+    [hello, click] = converse(runtime, emulator, data, bot_dir, env=env, user={"language": "en"},
+                              steps=[{"text": "hello"}, {"type": "quick_reply", "text": "Talk to an agent", "payload": "agent"}])
+    assert click["crash"] is None
+    order = [r.path.rsplit("/", 1)[-1] for r in emulator.requests if r.path.endswith(("/pause", "/slack"))]
+    assert order == ["pause", "slack"]
+    assert texts(click) == ["An agent will be with you shortly."]

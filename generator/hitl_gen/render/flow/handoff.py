@@ -2,11 +2,16 @@
 then laid out and serialised.
 
     entry (clears the trigger flag) → [button] → [hours] → prepare (full name, message
-          values, code-only alerts) → webhook/e-mail skills → [in_hours?]
-          → token → pause (hitl) | token → agents check → token → handoff (hitlnext)
+          values) → [in_hours?] → token → pause (hitl) | token → agents check → token → handoff (hitlnext)
+          → handed | not_handed | no_agent_found | closed (each records the outcome in temp)
+          → alert (code-only alerts) → webhook/e-mail skills → alerted (branches on the outcome)
           → handed_over (say, wait) → token → unpause → back (say) → [satisfaction] → # | then
     failures → failed (say) → #      no agent online → no_agent (say) → #
     outside the business hours → off_hours (say) → #   (off_hours.py; way_back.py after `back`)
+
+Agents are alerted after the hand-over, whatever its outcome: Botpress's Call-API skill
+has no timeout, so a slow alert endpoint placed before the pause held the user's pause
+back for as long as it stalled (benchmarks/load.py measured over a minute).
 
 A "token" node puts the server token into temp for the one Call-API skill after it;
 every node that skill leads to deletes it first (FACTS §12: nothing a template can
@@ -36,12 +41,22 @@ AGENT_ONLINE = "Array.isArray(temp.hitl_agents.body) && temp.hitl_agents.body.so
 HANDOFF_BODY = '{"userId":"{{{event.target}}}","userThreadId":"{{{event.threadId}}}","userChannel":"{{{event.channel}}}"}'
 
 
+def _set(name: str, value: str) -> str:
+    """Botpress's own setVariable; it deletes a temp value when given an empty one."""
+    return instruction("builtin/setVariable", {"type": "temp", "name": name, "value": value})
+
+
 def _forget(name: str) -> str:
-    """Botpress's own setVariable deletes a temp value when given an empty one."""
-    return instruction("builtin/setVariable", {"type": "temp", "name": name, "value": ""})
+    return _set(name, "")
 
 
 FORGET_TOKEN = _forget(API)
+OUTCOME = "hitl_outcome"  # how the hand-over ended, for the node after the alerts
+HANDED, NOT_HANDED, NO_AGENT, CLOSED = "handed", "not_handed", "no_agent_found", "closed"
+
+
+def _is(outcome: str) -> str:
+    return f"temp.{OUTCOME} === '{outcome}'"
 
 
 class HandoffFlow(NamedTuple):
@@ -75,6 +90,10 @@ class _Wiring(GraphBuilder):
     def call(self, name: str, skill: Skill, success: str, failure: str) -> None:
         self.skill(name, skill, {"success": success, "failure": failure})
 
+    @property
+    def uses_agent_check(self) -> bool:
+        return self.spec.target.module == "hitlnext" and self.handoff.check_agents
+
 
 def handoff_graph(spec: Spec, handoff: Handoff) -> Graph:
     w = _Wiring(spec, handoff)
@@ -82,13 +101,15 @@ def handoff_graph(spec: Spec, handoff: Handoff) -> Graph:
     _entry(w)
     hand_over = "pause_token" if hitl else ("agents_token" if handoff.check_agents else "handoff_token")
     off_hours.add_check(w, handoff, w.action("hours"), "prepare")
-    _prepare(w, alert_steps(handoff), off_hours.after_alerts(handoff, hand_over))
-    off_hours.add_decision(w, handoff, hand_over, FORGET_TOKEN)
+    prepare = [w.action("set_full_name")] if handoff.full_name else []
+    w.standard("prepare", prepare + [w.action("prepare_call_api")], {"true": off_hours.before_handover(handoff, hand_over)})
+    off_hours.add_decision(w, handoff, hand_over, FORGET_TOKEN, CLOSED)
     unpause = None
     if hitl:
         unpause = _pause(w)
     else:
         _hitlnext(w)
+    _outcomes_and_alerts(w, alert_steps(handoff))
     _handed_over_and_back(w, unpause)
     way_back.add_steps(w, handoff)
     return w.build()
@@ -107,16 +128,24 @@ def _entry(w: _Wiring) -> None:
                 {BUTTON_VALUE: asked, "failure": END})
 
 
-def _prepare(w: _Wiring, alerts: AlertSteps, hand_over: str) -> None:
-    prepare = [w.action("set_full_name")] if w.handoff.full_name else []
-    prepare.append(w.action("prepare_call_api"))
-    if alerts.in_code:
-        prepare.append(w.action("alert_agents", {"kinds": ",".join(alerts.in_code)}))
-    following = [step.name for step in alerts.steps] + [hand_over]
-    w.standard("prepare", prepare, {"true": following[0]})
-    # An alert that fails must not keep the user from an agent.
-    for step, after in zip(alerts.steps, following[1:]):
+def _outcomes_and_alerts(w: _Wiring, alerts: AlertSteps) -> None:
+    """Each way the hand-over can end records itself and goes to the alerts, which all
+    run whatever each one's outcome; then `alerted` takes the recorded way on."""
+    handoff, first = w.handoff, ("alert" if alerts.in_code else None)
+    chain = ([first] if first else []) + [step.name for step in alerts.steps] + ["alerted"]
+    outcomes = [HANDED, NOT_HANDED] + ([NO_AGENT] if w.uses_agent_check else []) + ([CLOSED] if off_hours.closes(handoff) else [])
+    for outcome in outcomes:  # the token of the skill before is deleted first
+        w.standard(outcome, [FORGET_TOKEN, _set(OUTCOME, outcome)], {"true": chain[0]})
+    if first:
+        w.standard(first, [w.action("alert_agents", {"kinds": ",".join(alerts.in_code)})], {"true": chain[1]})
+    for step, after in zip(alerts.steps, chain[len(chain) - len(alerts.steps):]):
         w.call(step.name, step.skill, after, after)
+    ways = {_is(HANDED): off_hours.after_handover(handoff, "handed_over")}
+    if w.uses_agent_check:
+        ways[_is(NO_AGENT)] = "no_agent"
+    if off_hours.closes(handoff):
+        ways[_is(CLOSED)] = off_hours.OFF_HOURS
+    w.standard("alerted", [], {**ways, "true": "failed"})
 
 
 def _pause(w: _Wiring) -> Skill:
@@ -126,23 +155,22 @@ def _pause(w: _Wiring) -> Skill:
     user_route = routes.fill(routes.HITL_USER_ACTION, channel="{{{event.channel}}}", user="{{{event.target}}}")
     url = {action: API_BASE + routes.fill(user_route, action=action) + thread for action in ("pause", "unpause")}
     w.token("pause_token", "pause")
-    paused = off_hours.after_handover(w.handoff, "handed_over")
-    w.call("pause", call_api("pause", "post", url["pause"], "hitl_pause", headers=AUTH_HEADERS), paused, "failed")
+    w.call("pause", call_api("pause", "post", url["pause"], "hitl_pause", headers=AUTH_HEADERS), HANDED, NOT_HANDED)
     return call_api("unpause", "post", url["unpause"], "hitl_unpause", headers=AUTH_HEADERS)
 
 
 def _hitlnext(w: _Wiring) -> None:
     """hitlnext: optionally check that an agent is online, then create the handoff."""
-    if w.handoff.check_agents:
+    if w.uses_agent_check:
         w.token("agents_token", "check_agents")
         agents = call_api("agents", "get", API_BASE + routes.HITLNEXT_AGENTS, "hitl_agents", headers=AUTH_HEADERS)
-        w.call("check_agents", agents, "agent_online", "failed")
-        w.standard("agent_online", [FORGET_TOKEN], {AGENT_ONLINE: "handoff_token", "true": "no_agent"})
+        w.call("check_agents", agents, "agent_online", NOT_HANDED)
+        w.standard("agent_online", [FORGET_TOKEN], {AGENT_ONLINE: "handoff_token", "true": NO_AGENT})
         w.standard("no_agent", [Say(TextElement("no_agent", w.handoff.no_agent_say))], {"true": END})
     w.token("handoff_token", "handoff")
     handoff = call_api("handoff", "post", API_BASE + routes.HITLNEXT_HANDOFFS, "hitl_handoff", headers=AUTH_HEADERS,
                        body=HANDOFF_BODY)
-    w.call("handoff", handoff, off_hours.after_handover(w.handoff, "handed_over"), "failed")
+    w.call("handoff", handoff, HANDED, NOT_HANDED)
 
 
 def _handed_over_and_back(w: _Wiring, unpause: Skill | None) -> None:

@@ -1,14 +1,14 @@
 """The business-hours steps of a handoff flow (hitl_gen.hours), wired into the
 handoff's graph (handoff.py):
 
-    … → hours (decides: temp.hitl_hours_<id>) → prepare → alerts → in_hours?
+    … → hours (decides: temp.hitl_hours_<id>) → prepare → in_hours?
             open   → hand over as without hours
-            closed → off_hours (says it) → #                        (hand_over: false)
+            closed → closed (recorded) → alerts → off_hours (says it) → #     (hand_over: false)
 
     with off_hours.hand_over, the handover happens first and the decision follows it:
-    … → pause | handoff → in_hours?  open → handed_over;  closed → off_hours (says it, waits) → resume
+    … → pause | handoff → alerts → in_hours?  open → handed_over;  closed → off_hours (says it, waits) → resume
 
-The alerts run before the decision either way, so they go out, and say {{hours}}.
+The alerts go out either way, and say {{hours}}.
 """
 
 from __future__ import annotations
@@ -25,9 +25,14 @@ def first_step(handoff: Handoff, prepare: str) -> str:
     return CHECK if handoff.hours else prepare
 
 
-def after_alerts(handoff: Handoff, hand_over: str) -> str:
-    """Where the alerts lead: the decision, when being closed means no handover."""
-    return DECISION if handoff.hours and not handoff.hours.hand_over else hand_over
+def closes(handoff: Handoff) -> bool:
+    """Being outside the hours means no handover at all."""
+    return bool(handoff.hours and not handoff.hours.hand_over)
+
+
+def before_handover(handoff: Handoff, hand_over: str) -> str:
+    """Where the flow goes once prepared: the decision, when being closed means no handover."""
+    return DECISION if closes(handoff) else hand_over
 
 
 def after_handover(handoff: Handoff, handed_over: str) -> str:
@@ -41,9 +46,10 @@ def add_check(g: GraphBuilder, handoff: Handoff, check: str, prepare: str) -> No
         g.standard(CHECK, [check], {"true": prepare})
 
 
-def add_decision(g: GraphBuilder, handoff: Handoff, hand_over: str, forget_token: str) -> None:
+def add_decision(g: GraphBuilder, handoff: Handoff, hand_over: str, forget_token: str, closed: str) -> None:
     """`hand_over` is the first handover step; after a handover, `forget_token` must
-    come first (the Call-API skill's token, FACTS §12)."""
+    come first (the Call-API skill's token, FACTS §12). `closed` records that the desk
+    was closed and goes on to the alerts."""
     hours = handoff.hours
     if not hours:
         return
@@ -54,5 +60,5 @@ def add_decision(g: GraphBuilder, handoff: Handoff, hand_over: str, forget_token
         # Waits like handed_over: the agent answers when the desk opens, then hands back.
         g.standard(OFF_HOURS, [forget_token, say], {"true": "resume"}, wait=True)
     else:
-        g.standard(DECISION, [], {is_open: hand_over, "true": OFF_HOURS})
+        g.standard(DECISION, [], {is_open: hand_over, "true": closed})
         g.standard(OFF_HOURS, [say], {"true": END})
