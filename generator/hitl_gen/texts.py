@@ -16,7 +16,7 @@ Text = Mapping[str, str]  # language -> message
 # (lib/context.js messageVars), and a runtime test checks it computes exactly these.
 PLACEHOLDERS = ("full_name", "channel", "user_id", "thread_id", "bot_id", "hitl_url", "last_message", "reason", "hours")
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
-USER_ATTRIBUTE = re.compile(r"^user\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+USER_ATTRIBUTE = re.compile(r"user\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # fullmatch: `$` allows a final "\n"
 
 
 def text_of(value: str | dict, languages: tuple[str, ...]) -> Text:
@@ -31,11 +31,20 @@ def placeholder_problems(doc, path: tuple, value: str, names: tuple[str, ...], a
     problems = []
     for match in PLACEHOLDER.finditer(value):
         name = match.group(1)
-        if name in names or (allow_user and USER_ATTRIBUTE.match(name)):
+        if name in names or (allow_user and USER_ATTRIBUTE.fullmatch(name)):
             continue
         known = ", ".join("{{" + n + "}}" for n in names) + (", {{user.<attribute>}}" if allow_user else "")
         problems.append(doc.problem(path, f"unknown placeholder {match.group(0)!r}; use one of {known}"))
     return problems
+
+
+def unfilled_problems(doc, path: tuple, text: str | dict, shown: str) -> list:
+    """A Problem for each language of a text shown as written (`shown`, e.g. "a button's
+    label"), where a `{{...}}` would be left empty, not filled."""
+    strings = [((), text)] if isinstance(text, str) else [((lang,), value) for lang, value in text.items()]
+    return [doc.problem(path + sub, f"placeholders are not filled in {shown} ({match.group(0)} would show as nothing); "
+                        "write the text without {{...}}")
+            for sub, value in strings for match in [PLACEHOLDER.search(value)] if match]
 
 
 def walk_strings(value, path: tuple):

@@ -13,6 +13,11 @@ from hitl_gen.texts import PLACEHOLDERS, Text, placeholder_problems, text_of, wa
 API_PLACEHOLDERS = ("from", "to", "subject", "text")  # the e-mail's own fields, for an API body
 DEFAULT_API_BODY = MappingProxyType({"from": "{{from}}", "to": "{{to}}", "subject": "{{subject}}", "text": "{{text}}"})
 SECRET_HOME = "headers with {env: EXPOSED_...}"
+# A header is one line: a CR or LF in a value ends it early and makes the rest another
+# header (or the body), and Node's HTTP client then refuses every request.
+_ONE_LINE = {"pattern": "^[^\\r\\n]*$(?!\\n)", "x-hint": "a header value is one line: remove the line break"}
+_HEADER_NAME = {"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$(?!\\n)",
+                "x-hint": "is not a header name; write one word of letters, digits and '-', e.g. X-Api-Key"}
 
 
 class HeaderValue(NamedTuple):
@@ -52,19 +57,19 @@ _HTTP_API = {
     "description": "An HTTP e-mail API for `via: http_api`; provider-neutral.", "type": "object", "additionalProperties": False,
     "x-secret-keys": {"api_key": SECRET_HOME, "token": SECRET_HOME, "password": SECRET_HOME}, "minProperties": 1,
     "properties": {
-        "url": {"type": "string", "pattern": "^https?://[^\\s]+$", "description": "Endpoint URL (not secret).",
+        "url": {"type": "string", "pattern": "^https?://[^\\s]+$(?!\\n)", "description": "Endpoint URL (not secret).",
                 "x-hint": "give a full http(s) URL, or use url_env", "examples": ["https://api.mail.example.com/v1/send"]},
         "url_env": {"$ref": "#/$defs/env_name", "description": "Variable holding the endpoint URL.", "examples": ["EXPOSED_MAIL_API_URL"]},
         "method": {"enum": ["POST", "PUT"], "default": "POST", "description": "HTTP method.", "examples": ["POST"]},
         "headers": {"description": "Request headers. A secret header takes its value from a variable: `{env: EXPOSED_MAIL_KEY, prefix: \"Bearer \"}`.",
-                    "type": "object", "additionalProperties": {"$ref": "#/$defs/header_value"},
+                    "type": "object", "additionalProperties": {"$ref": "#/$defs/header_value"}, "propertyNames": _HEADER_NAME,
                     "examples": [{"Authorization": {"env": "EXPOSED_MAIL_API_KEY", "prefix": "Bearer "}}]},
         "body": {"description": "JSON body. String values may use {{from}}, {{to}}, {{subject}}, {{text}} and the message placeholders. Default: {from, to, subject, text}.",
                  "type": "object", "examples": [dict(DEFAULT_API_BODY)]},
     },
     "examples": [{"url": "https://api.mail.example.com/v1/send", "headers": {"Authorization": {"env": "EXPOSED_MAIL_API_KEY", "prefix": "Bearer "}}}],
 }
-_ADDRESS_PATTERN = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"
+_ADDRESS_PATTERN = "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$(?!\\n)"
 
 
 class EmailChannel(AlertChannel):
@@ -98,9 +103,10 @@ class EmailChannel(AlertChannel):
                        "x-hint": "write an e-mail address such as support@example.com, or a list of them", "examples": [["support@example.com"]]},
         "header_value": {
             "description": "A literal value (non-secret headers only) or {env, prefix} for a value read from an EXPOSED_ variable.",
-            "type": ["string", "object"], "additionalProperties": False, "required": ["env"],
+            "type": ["string", "object"], "additionalProperties": False, "required": ["env"], **_ONE_LINE,
             "properties": {"env": {"$ref": "#/$defs/env_name", "description": "Variable holding the value.", "examples": ["EXPOSED_MAIL_API_KEY"]},
-                           "prefix": {"type": "string", "description": "Text put before the value, e.g. `Bearer `.", "examples": ["Bearer "]}},
+                           "prefix": {"type": "string", "description": "Text put before the value, e.g. `Bearer `.", **_ONE_LINE,
+                                      "examples": ["Bearer "]}},
             "examples": [{"env": "EXPOSED_MAIL_API_KEY", "prefix": "Bearer "}],
         },
     }

@@ -8,20 +8,9 @@ from pathlib import Path
 from hitl_gen.errors import Problem, SpecError
 from hitl_gen.spec.located_yaml import LocatedDocument, load_located
 from hitl_gen.spec.model import Spec, build_model
+from hitl_gen.spec.read import read_spec_bytes
 from hitl_gen.spec.schema_check import schema_problems
 from hitl_gen.spec.semantics import semantic_problems
-
-
-def read_spec_bytes(path: Path, display_name: str | None = None) -> bytes:
-    """The spec's bytes; a file that cannot be read is a SpecError without a position
-    (there is none to give)."""
-    name = display_name or str(path)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise SpecError([Problem(name, None, None, "", "no such file; check the path, or run `hitl-gen init` to create a spec")]) from None
-    except OSError as err:
-        raise SpecError([Problem(name, None, None, "", f"cannot read the spec: {err.strerror}")]) from None
 
 
 def parse_document(data: bytes, name: str) -> LocatedDocument:

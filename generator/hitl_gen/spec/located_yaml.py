@@ -14,11 +14,16 @@ from typing import Any
 import yaml
 
 from hitl_gen.errors import Problem, SpecError
+from hitl_gen.spec.yaml_cost import TooCostly, check_limits
 
 Path = tuple  # a path into the document: keys (str) and indexes (int)
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_INT_TAG = "tag:yaml.org,2002:int"
+_MAX_INT_CHARS = 100
+_KIND_NAMES = {_INT_TAG: "whole number", "tag:yaml.org,2002:float": "number", "tag:yaml.org,2002:timestamp": "date"}
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -62,13 +67,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def load_located(text: str, file: str) -> LocatedDocument:
     """Parse `text`; raise SpecError with every located problem found."""
-    loader = _Loader(text)
-    try:
-        root = loader.get_single_node()
-    except yaml.MarkedYAMLError as err:
-        raise SpecError([_syntax_problem(err, file, text)]) from None
-    finally:
-        loader.dispose()
+    root = _compose(text, file)
     if root is None:
         raise SpecError([Problem(file, 1, 1, "", "the spec is empty; run `hitl-gen init` for a starter spec")])
     doc = LocatedDocument(file, None)
@@ -77,6 +76,38 @@ def load_located(text: str, file: str) -> LocatedDocument:
     if problems:
         raise SpecError(problems)
     return doc
+
+
+def _compose(text: str, file: str) -> yaml.Node | None:
+    """The node tree, once the cheap walk of yaml_cost.py says composing it is safe."""
+    try:
+        check_limits(text)
+        loader = _Loader(text)
+        try:
+            return loader.get_single_node()
+        finally:
+            loader.dispose()
+    except TooCostly as err:
+        raise SpecError([_problem_at(err.mark, file, "YAML structure", err.message)]) from None
+    except yaml.reader.ReaderError as err:
+        raise SpecError([_reader_problem(err, file, text)]) from None
+    except yaml.MarkedYAMLError as err:
+        raise SpecError([_syntax_problem(err, file, text)]) from None
+
+
+def _problem_at(mark, file: str, where: str, message: str) -> Problem:
+    return Problem(file, mark.line + 1, mark.column + 1, where, message)
+
+
+def _reader_problem(err: yaml.reader.ReaderError, file: str, text: str) -> Problem:
+    """A character YAML refuses (a control character): PyYAML gives only its offset."""
+    before = text[:err.position]
+    line, col = before.count("\n") + 1, err.position - before.rfind("\n")
+    code = err.character if isinstance(err.character, int) else ord(err.character)
+    escaped = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    kind = "control character" if code < 0xA0 else "character"
+    return Problem(file, line, col, "YAML syntax", f"the {kind} U+{code:04X}, which YAML does not allow "
+                   f"in a file; delete it, or write it as {escaped} inside double quotes")
 
 
 def _syntax_problem(err: yaml.MarkedYAMLError, file: str, text: str) -> Problem:
@@ -102,14 +133,27 @@ def _convert(node: yaml.Node, path: Path, doc: LocatedDocument, problems: list[P
         return _convert_mapping(node, path, doc, problems, constructor)
     if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ_TAG:
         return [_convert(item, path + (i,), doc, problems, constructor) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.ScalarNode) and node.tag == _STR_TAG:
+        return node.value  # what the SafeConstructor makes of a string, without its bookkeeping (most values are strings)
+    if node.tag == _INT_TAG and len(node.value) > _MAX_INT_CHARS:
+        # Python refuses to convert more than 4 300 digits (ValueError), and no setting needs more than a few.
+        problems.append(doc.problem(path, f"a number of {len(node.value)} characters; no setting takes a number "
+                                    "that large: write a small whole number, or quote it if it is a text"))
+        return None
     try:
         # The SafeConstructor resolves int/bool/null/... and refuses !!python/ and other unsafe tags.
         return constructor.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as err:
-        line, col = _mark(node)
-        problems.append(Problem(doc.file, line, col, format_path(path),
-                                f"{err.problem}; only plain YAML values are allowed (no tags such as !!python/...)"))
-        return None
+        problems.append(doc.problem(path, f"{err.problem}; only plain YAML values are allowed (no tags such as !!python/...)"))
+    except (ValueError, OverflowError) as err:  # a date such as 2026-02-30, an !!int that is not one
+        kind = _KIND_NAMES.get(node.tag, node.tag.rsplit(":", 1)[-1])
+        problems.append(doc.problem(path, f"{_short(node.value)} is not a valid {kind} ({err}); "
+                                    "correct it, or quote it if it is a text"))
+    return None
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
 def _convert_mapping(node, path, doc, problems, constructor) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -19,6 +20,7 @@ from hitl_gen.errors import Problem
 from hitl_gen.spec.located_yaml import LocatedDocument
 from hitl_gen.spec.schema import inlined, resolved
 
+_PLAIN = re.compile(r"[\w .@-]+")  # written without quotes inside a YAML [list]
 _TYPE_NAMES = {
     "object": "a mapping (key: value)", "array": "a list", "string": "a text",
     "integer": "a whole number", "number": "a number", "boolean": "true or false", "null": "nothing",
@@ -42,9 +44,9 @@ def _to_problems(error: jsonschema.ValidationError, doc: LocatedDocument) -> lis
     kind = error.validator
     if kind == "additionalProperties":
         return [_unknown_key(doc, path, key, error.schema) for key in _extra_keys(error)]
-    if kind == "propertyNames":
-        return [doc.problem(path + (error.instance,), f"{error.instance!r} is not a language code; "
-                            "use two-letter codes such as en or fr", at_key=True)]
+    if "propertyNames" in error.schema_path:  # a key that is not allowed: shown at the key
+        what = error.schema.get("x-hint", "is not a language code; use two-letter codes such as en or fr")
+        return [doc.problem(path + (error.instance,), f"{_short(error.instance)} {what}", at_key=True)]
     if kind == "required":
         missing = error.message.split("'")[1]
         return [doc.problem(path, f"missing required key {missing!r}; {_describe(error.schema, missing)}")]
@@ -80,10 +82,7 @@ def _message(error: jsonschema.ValidationError) -> str:
     hint = error.schema.get("x-hint")
     kind, expected, got = error.validator, error.validator_value, error.instance
     if kind == "type":
-        types = expected if isinstance(expected, list) else [expected]
-        wanted = " or ".join(_TYPE_NAMES[t] for t in types)
-        text = f"expected {wanted}, got {_type_of(got)} {_short(got)}"
-        return f"{text}; {hint}" if hint else text
+        return _type_message(error.schema, expected if isinstance(expected, list) else [expected], got)
     if kind == "enum":
         return f"{_short(got)} is not allowed; use one of: {', '.join(map(str, expected))}"
     if kind == "const":
@@ -97,9 +96,27 @@ def _message(error: jsonschema.ValidationError) -> str:
     if kind in ("minimum", "maximum"):
         bound = "at least" if kind == "minimum" else "at most"
         return f"{got} is too {'small' if kind == 'minimum' else 'large'}: must be {bound} {expected}" + (f"; {hint}" if hint else "")
+    if kind == "pattern" and isinstance(got, str) and got.endswith(("\n", "\r")):
+        # `$` in a pattern would have let it through; a `|` block ends its text with one.
+        return f"{_short(got)} ends with a line break; write it on one line, without the line break"
+    if kind == "pattern" and isinstance(got, str) and "," in got and "array" in error.schema.get("type", ()):
+        return f"{_short(got)} is several values in one text; write a list: {_as_list(got)}"  # `to: "a@x.com, b@x.com"`
     if hint:
         return f"{_short(got)} is not valid: {hint}"
     return error.message
+
+
+def _type_message(schema: dict, types: list[str], got: Any) -> str:
+    text = f"expected {' or '.join(_TYPE_NAMES[t] for t in types)}, got {_type_of(got)} {_short(got)}"
+    if "array" in types and isinstance(got, str):  # `keywords: "agent, human"`: one text, not two words
+        return f"{text}; write a list: {_as_list(got)}"
+    hint = schema.get("x-type-hint") or schema.get("x-hint")  # the type's own hint when quoting is the fix
+    return f"{text}; {hint}" if hint else text
+
+
+def _as_list(text: str) -> str:
+    items = [item.strip() for item in text.split(",") if item.strip()] or [text]
+    return "[" + ", ".join(item if _PLAIN.fullmatch(item) else json.dumps(item, ensure_ascii=False) for item in items) + "]"
 
 
 def _type_of(value: Any) -> str:

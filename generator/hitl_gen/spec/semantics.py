@@ -12,8 +12,13 @@ from hitl_gen.errors import Problem
 from hitl_gen.spec.located_yaml import LocatedDocument
 from hitl_gen.texts import PLACEHOLDER, PLACEHOLDERS, placeholder_problems, walk_strings
 
-# Header names whose value is a credential: a literal value there is a leaked secret.
-SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|password|signature", re.I)
+# Header names whose value is a credential: a literal value there is a leaked secret
+# (X-Auth-Key, X-Api-Key, X-Postmark-Server-Token, Cookie...).
+SECRET_HEADER = re.compile(r"auth|key|token|secret|passw|signature|credential|cookie|session", re.I)
+# Keys of a request body that hold a credential (Mandrill's `key`, `api_key`...).
+SECRET_FIELD = re.compile(r"^(key|apikey)$|api[-_]?key|token|secret|passw|credential", re.I)
+# A credential in a URL's query string (`?api_key=...`), whatever the URL is for.
+SECRET_QUERY = re.compile(r"[?&](api[-_]?key|apikey|key|token|access[-_]?token|secret|password|auth|sig)=[^&#\s]{4,}", re.I)
 # Strings that are credentials whatever key they sit under (a Teams Workflows URL is
 # signed by its `sig=` parameter).
 SECRET_VALUE = re.compile(
@@ -135,13 +140,24 @@ def _alert_problems(doc, path, handoff, target) -> Iterator[Problem]:
 
 
 def _secret_problems(doc: LocatedDocument, path: tuple, data: Any) -> list[Problem]:
-    problems = []
-    for where, value in walk_strings(data, path):
-        is_header = len(where) >= 2 and where[-2] == "headers"
-        if is_header and SECRET_HEADER.search(str(where[-1])):
-            problems.append(doc.problem(where, f"header {where[-1]!r} carries a credential and must not be written inline; "
-                                        "use {env: EXPOSED_..., prefix: \"Bearer \"} and set that variable on the server"))
-        elif SECRET_VALUE.search(value):
-            problems.append(doc.problem(where, "this looks like a secret (token, webhook URL or password); "
-                                        "never write it in the spec: put it in an EXPOSED_* environment variable and reference that"))
-    return problems
+    return [doc.problem(where, message) for where, value in walk_strings(data, path)
+            for message in [_secret_message(where, value)] if message]
+
+
+def _secret_message(where: tuple, value: str) -> str | None:
+    key, parent = str(where[-1]), (where[-2] if len(where) >= 2 else None)
+    if parent == "headers" and SECRET_HEADER.search(key):
+        return (f"header {key!r} carries a credential and must not be written inline; "
+                "use {env: EXPOSED_..., prefix: \"Bearer \"} and set that variable on the server")
+    if "http_api" in where and "body" in where and SECRET_FIELD.search(key) and PLACEHOLDER.sub("", value).strip():
+        return (f"{key!r} in the request body would put a credential in the spec and the generated actions; send it "
+                "in a header with {env: EXPOSED_...} (a body value cannot be read from a variable)")
+    if SECRET_VALUE.search(value):
+        return ("this looks like a secret (token, webhook URL or password); "
+                "never write it in the spec: put it in an EXPOSED_* environment variable and reference that")
+    query = SECRET_QUERY.search(value)
+    if query:
+        home = ("store the whole URL in an EXPOSED_* variable and name it with url_env" if key == "url"
+                else "put it in an EXPOSED_* environment variable and reference that")
+        return f"this URL carries a credential in its query ({query.group(1)}=...); {home}"
+    return None

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from hitl_gen.texts import Text, text_of
+from hitl_gen.texts import Text, text_of, unfilled_problems
 from hitl_gen.triggers.base import TriggerKind
-from hitl_gen.triggers.keywords import KEYWORDS_SCHEMA, Keywords, keywords_of, language_problems, merged
+from hitl_gen.triggers.keywords import KEYWORDS_SCHEMA, Keywords, keywords_of, language_problems, merged, word_problems
 
 
 class Button(NamedTuple):
@@ -36,7 +36,12 @@ class ButtonTrigger(TriggerKind):
         return Button(text_of(value["question"], languages), text_of(value["label"], languages), keywords_of(value.get("keywords", [])))
 
     def problems(self, doc, path, value, target):
-        return language_problems(doc, path + ("keywords",), value.get("keywords", []), target)
+        # The choice skill shows both texts at the flow's start, before anything fills placeholders.
+        for key, shown in (("question", "a button's question"), ("label", "a button's label")):
+            yield from unfilled_problems(doc, path + (key,), value[key], shown)
+        keywords = value.get("keywords", [])
+        yield from language_problems(doc, path + ("keywords",), keywords, target)
+        yield from word_problems(doc, path + ("keywords",), keywords)
 
     def configure(self, config, value):
         # Typed, the button's words start the handoff too (the flow then asks its question).
