@@ -14,6 +14,16 @@ SAMPLES = SHARED / "botpress12" / "samples"
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_user_cache(tmp_path_factory):
+    """Builds keep what they saw of the files they wrote in the user's cache folder
+    (stat_cache.py): the tests use their own, not the home folder's."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def emulator():
     server = HitlEmulator(bots=("support-bot", "helpdesk")).start()

@@ -141,12 +141,10 @@ def test_the_cli_returns_the_exit_codes(tmp_path):
 
 
 def test_an_interrupted_build_exits_130(tmp_path, monkeypatch):
-    from hitl_gen import build as core
-
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(core, "build_plan", interrupted)
+    monkeypatch.setattr("hitl_gen.render.plan.build_plan", interrupted)  # the build imports it when it renders
     assert run("build", MINIMAL, "-o", tmp_path) == (ExitCode.INTERRUPTED, "", "interrupted\n")
 
 

@@ -138,11 +138,10 @@ def test_a_file_in_the_way_is_a_conflict(tmp_path):
 
 
 def test_an_up_to_date_output_is_recognised_without_rendering(tmp_path, monkeypatch):
-    from hitl_gen import build
-
     assert run("build", EXAMPLES[0], "-o", tmp_path)[0] == 0
-    monkeypatch.setattr(build, "parse_spec", lambda *a, **k: pytest.fail("parsed although nothing changed"))
-    monkeypatch.setattr(build, "build_plan", lambda *a, **k: pytest.fail("rendered although nothing changed"))
+    # the build imports these when it has to render
+    monkeypatch.setattr("hitl_gen.spec.load.parse_spec", lambda *a, **k: pytest.fail("parsed although nothing changed"))
+    monkeypatch.setattr("hitl_gen.render.plan.build_plan", lambda *a, **k: pytest.fail("rendered although nothing changed"))
     code, out, _ = run("build", EXAMPLES[0], "-o", tmp_path, "--check")
     assert (code, out.strip()) == (0, f"{tmp_path}: up to date")
 

@@ -5,26 +5,49 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
-def write_atomic(path: Path, content: bytes, *, mode: int = 0o644, make_parent: bool = True) -> None:
+
+def write_atomic(path: Path | str, content: bytes, *, mode: int = 0o644, make_parent: bool = True) -> os.stat_result:
     """Write through a temp file beside `path`, then rename over it: a reader (or a
     crash) sees the old file or the new one, never half of one. The temp name is
     fixed per process (cheaper than mkstemp's random names on large outputs), and
     the temp file is created with `mode` (less the umask), so a secret is never
-    readable by others, not even for a moment."""
-    if make_parent:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.hitl-gen.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    readable by others, not even for a moment. Returns the file's stat as written
+    (taken before the rename, which keeps inode, size and mtime): the stat cache
+    trusts the file while it still has them. Plain os calls on str paths: a large
+    build writes 20 000 files, and Path objects and buffered file objects were a
+    third of the time this took."""
+    folder, name = os.path.split(os.fspath(path))
+    if make_parent and folder:
+        os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.hitl-gen.tmp")
     try:
-        fd = os.open(tmp, flags, mode)
+        fd = os.open(tmp, _FLAGS, mode)
     except FileExistsError:  # left behind by a crashed run that had the same pid
-        tmp.unlink()
-        fd = os.open(tmp, flags, mode)
+        os.unlink(tmp)
+        fd = os.open(tmp, _FLAGS, mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
+        try:
+            _write_all(fd, content)
+            written = os.fstat(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _unlink(tmp)
         raise
+    return written
+
+
+def _write_all(fd: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -8,15 +8,18 @@ Placement maps them onto disk for one bot and knows where its manifest lives.
 from __future__ import annotations
 
 import json
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from hitl_gen.botpress import layout
 from hitl_gen.errors import DestinationError
 from hitl_gen.output import BOT_MANIFEST, MANIFEST
-from hitl_gen.spec.model import Spec
+
+if TYPE_CHECKING:  # the spec package is not imported by a build that finds itself up to date
+    from hitl_gen.spec.model import Spec
 
 
 class Placement(NamedTuple):
@@ -38,11 +41,20 @@ class Placement(NamedTuple):
             return self.global_dir / logical.relative_to("data/global")
         return self.root / logical
 
-    def shown(self, disk: Path) -> str:
+    def disk(self, logical: str) -> str:
+        """locate() for the str paths of plans and manifests, without Path objects
+        for the bot's own files: a large build places 20 000 of them."""
+        prefix = f"{self.bot_prefix.as_posix()}/"
+        if os.sep == "/" and logical.startswith(prefix) and "//" not in logical:
+            folder = str(self.bot_dir)
+            return logical[len(prefix):] if folder == "." else f"{folder}/{logical[len(prefix):]}"
+        return str(self.locate(PurePosixPath(logical)))
+
+    def shown(self, disk: Path | str) -> str:
         """A file as the user knows it: its path, or its place in the archive."""
         if self.shown_as is None:
             return str(disk)
-        return f"{self.shown_as}/{disk.relative_to(self.root).as_posix()}"
+        return f"{self.shown_as}/{Path(disk).relative_to(self.root).as_posix()}"
 
 
 class Destination:

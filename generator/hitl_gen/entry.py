@@ -10,6 +10,12 @@ def run() -> None:
 
         print(f"hitl-gen {__version__}")
         sys.exit(0)
+    import gc
+
+    # One command per process: the cyclic collector stays off to the end (a build turns
+    # it off while it runs anyway, see build._no_cycle_collection; turning it back on
+    # would cost one last pass over everything the build still holds).
+    gc.disable()
     from hitl_gen.cli import main
 
     sys.exit(main())

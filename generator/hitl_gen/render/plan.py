@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from hitl_gen.botpress import layout
 from hitl_gen.botpress.knowledge import lookup
+from hitl_gen.json_text import pretty
 from hitl_gen.render.actions import action_files, action_path
 from hitl_gen.render.runtime import runtime_path, runtime_source
 from hitl_gen.render.content import element_hash, merge_elements
@@ -67,7 +68,7 @@ class Plan(NamedTuple):
 
 
 def _json_bytes(value) -> bytes:
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (pretty(value) + "\n").encode("utf-8")
 
 
 def build_plan(spec: Spec, existing: ExistingBot | None = None, *, install_doc_file: bool = True) -> Plan:
@@ -104,4 +105,4 @@ def build_plan(spec: Spec, existing: ExistingBot | None = None, *, install_doc_f
     if install_doc_file:
         files.append(PlannedFile(PurePosixPath("INSTALL.md"), install_doc(spec, actions).encode("utf-8")))
     hashes = {e["id"]: element_hash(e) for items in elements.values() for e in items}
-    return Plan(sorted(files, key=lambda f: f.path), hashes)
+    return Plan(sorted(files, key=lambda f: f.path.parts), hashes)  # PurePosixPath's order, without 200 000 calls of its __lt__
