@@ -29,8 +29,11 @@ def js_literal(value: Any) -> str:
     return "{\n" + ",\n".join(lines) + "\n}"
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": "))  # one, not one per call of json.dumps
+
+
 def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=True, separators=(", ", ": "))
+    return _COMPACT.encode(value)
 
 
 def jsdoc_text(value: str) -> str:
