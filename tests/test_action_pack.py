@@ -156,6 +156,20 @@ def test_each_pause_fault_is_handled_logged_and_flagged(fault, runtime, emulator
     assert [m["text"] for m in result["messages"]] == ["Sorry, I could not reach an agent. Please try again later."]
 
 
+def test_a_pause_that_lands_after_the_timeout_is_undone_and_the_user_told_it_failed(runtime, emulator, tmp_path):
+    out = build(REPO / "examples" / "minimal-hitl.yaml", tmp_path / "out")
+    _three_conversations(emulator)
+    emulator.fault("user_action", "hang", seconds=2)  # answered, and applied, after the 1 500 ms timeout
+    result = runtime.run_action(action(out, BOT, "hitl-gen/talk_to_agent/start"), incoming(BOT, "alice", "1"), **api_context(emulator))
+    temp = result["state"]["temp"]
+    assert temp["hitl_failed"] is True
+    assert "no answer within 1500 ms" in temp["hitl_error"] and "(undone, so the conversation is not held)" in temp["hitl_error"]
+    # the late pause was applied at 2 s, then the undo, whose answer the action waited for
+    assert [r.path.rsplit("/", 1)[-1] for r in emulator.requests if "/user/" in r.path] == ["pause", "unpause"]
+    assert not any(s.paused for s in emulator.sessions)  # what the user was told is what HITL holds
+    assert [m["text"] for m in result["messages"]] == ["Sorry, I could not reach an agent. Please try again later."]
+
+
 def test_connection_refused_is_handled(runtime, tmp_path, emulator):
     out = build(REPO / "examples" / "minimal-hitl.yaml", tmp_path / "out")
     context = api_context(emulator)

@@ -159,3 +159,19 @@ def test_a_stalled_alert_endpoint_does_not_hold_the_pause_back(runtime, emulator
     order = [r.path.rsplit("/", 1)[-1] for r in emulator.requests if r.path.endswith(("/pause", "/slack"))]
     assert order == ["pause", "slack"]
     assert texts(click) == ["An agent will be with you shortly."]
+
+
+def test_a_failed_hand_back_is_not_told_as_one(runtime, emulator, smtp_sink, bilingual):
+    """The flow's unpause fails (500): the resume action tries once more in code, fails
+    too, logs why, and the user is not told they are back with the bot."""
+    data, bot_dir, env = bilingual
+    emulator.fault("user_action", 500, only={"action": "unpause"})
+    turns = converse(runtime, emulator, data, bot_dir, env=env, user={"language": "en"},
+                     steps=[{"text": "hello"}, {"type": "quick_reply", "text": "Talk to an agent", "payload": "agent"},
+                            {"agent": "unpause"}, {"text": "thanks"}])
+    after = turns[-1]
+    assert after["crash"] is None and after["ended"] is True
+    assert texts(after) == []  # not "You are back with the bot."
+    assert [a["name"] for a in after["actions"]][-1] == "hitl-gen/talk_to_agent/resume"
+    assert any(log["level"] == "warn" and "unpausing the conversation failed (500)" in log["message"] for log in after["logs"])
+    assert len([r for r in emulator.requests if r.path.endswith("/unpause")]) == 2  # the skill, then the action

@@ -197,7 +197,8 @@ class HitlEmulator:
     def fault(self, route: str, kind, **options) -> None:
         """Make `route` (login, profile, sessions, session_action, user_action, handoffs, agents,
         webhook, email_api) answer 401/404/500, 'hang' past the sandbox limit, 'reset', 'redirect'
-        (302 elsewhere) or 'html' (200 with a page)."""
+        (302 elsewhere) or 'html' (200 with a page). `only={"action": "unpause"}` limits it to
+        requests whose route parameters have those values."""
         self.faults[route] = (kind, options)
 
     def remove_module(self, bot: str, module: str) -> None:
@@ -365,7 +366,8 @@ class _Handler(BaseHTTPRequestHandler):
         with emulator.lock:
             emulator.requests.append(request)
         route, handler, params = _route(method, parts.path)
-        if route and route in emulator.faults and self._apply_fault(request, *emulator.faults[route]):
+        fault = emulator.faults.get(route) if route else None
+        if fault and _fault_applies(fault[1], params) and self._apply_fault(request, *fault):
             return
         bot_path = re.fullmatch(r"/api/v1/bots/([^/]+)(/.*)?", parts.path)
         if bot_path:
@@ -646,6 +648,10 @@ _PARAMS = {
     "bot": ["bot"], "sessions": ["bot"], "session_messages": ["bot", "session"], "session_action": ["bot", "session", "action"],
     "user_action": ["bot", "channel", "user", "action"], "handoffs": ["bot"], "agents": ["bot"], "webhook": ["name"],
 }
+
+
+def _fault_applies(options: dict, params: dict) -> bool:
+    return all(params.get(name) == value for name, value in options.get("only", {}).items())
 
 
 def _route(method: str, path: str):

@@ -6,6 +6,7 @@ then laid out and serialised.
           → handed | not_handed | no_agent_found | closed (each records the outcome in temp)
           → alert (code-only alerts) → webhook/e-mail skills → alerted (branches on the outcome)
           → handed_over (say, wait) → token → unpause → back (say) → [satisfaction] → # | then
+                                                    unpause failed → unpause_again (the resume action) → # | …
     failures → failed (say) → #      no agent online → no_agent (say) → #
     outside the business hours → off_hours (say) → #   (off_hours.py; way_back.py after `back`)
 
@@ -181,7 +182,11 @@ def _handed_over_and_back(w: _Wiring, unpause: Skill | None) -> None:
     w.standard("failed", [FORGET_TOKEN, Say(TextElement("failed", handoff.failure_say))], {"true": END})
     if unpause:
         w.token("resume", "unpause")
-        w.call("unpause", unpause, "back", "back")
+        w.call("unpause", unpause, "back", "unpause_again")
+        # A failed hand-back must not be told as one: the resume action tries once more (with
+        # a timeout), says resume.say only if that worked, and otherwise logs why.
+        w.standard("unpause_again", [FORGET_TOKEN, w.action("resume")],
+                   {"temp.hitl_failed": END, "true": way_back.first_step(handoff)})
     else:
         w.standard("resume", [w.action("prepare_call_api")], {"true": "back"})
     back = [FORGET_TOKEN] + ([Say(TextElement("resume", handoff.resume_say))] if handoff.resume_say else [])

@@ -40,13 +40,18 @@ function explain(err, what) {
   if (status) {
     return `${what} got an unexpected ${status} from ${url}`
   }
-  if (err.code === 'ECONNABORTED' || /timeout/i.test(err.message || '')) {
-    return `${what} got no answer within ${CONFIG.timeoutMs} ms from ${url}; check that the server is up, or raise target.http_timeout_ms`
+  if (timedOut(err)) {
+    const undone = err.undone === undefined ? '' : err.undone ? ' (undone, so the conversation is not held)' : ' (and undoing it got no answer either: the conversation may be held; check with `hitl-gen status`)'
+    return `${what} got no answer within ${CONFIG.timeoutMs} ms from ${url}${undone}; check that the server is up, or raise target.http_timeout_ms`
   }
   if (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'ENOTFOUND') {
     return `${what} could not connect to ${url} (${err.code}); check the address and that the server is running`
   }
   return `${what} failed: ${err.message || err}`
+}
+
+function timedOut(err) {
+  return err.code === 'ECONNABORTED' || /timeout/i.test(err.message || '')
 }
 
 function envValue(name) {

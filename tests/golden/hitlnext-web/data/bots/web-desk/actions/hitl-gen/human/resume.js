@@ -10,7 +10,7 @@ const CONFIG = {
   "module": "hitlnext",
   "languages": ["en", "fr"],
   "timeoutMs": 1500,
-  "runtime": "hitl-gen/runtime-e16c1ffb2572.js",
+  "runtime": "hitl-gen/runtime-639de96213f8.js",
   "pauseScope": "conversation",
   "say": {"en": "You are back with the bot.", "fr": "Vous \u00eates de retour avec le bot."}
 }

@@ -10,7 +10,7 @@ const CONFIG = {
   "module": "hitl",
   "languages": ["en"],
   "timeoutMs": 1500,
-  "runtime": "hitl-gen/runtime-e16c1ffb2572.js",
+  "runtime": "hitl-gen/runtime-639de96213f8.js",
   "pauseScope": "conversation",
   "say": {"en": "Back with the bot after sales."}
 }

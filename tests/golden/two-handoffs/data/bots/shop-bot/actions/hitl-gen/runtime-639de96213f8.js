@@ -123,13 +123,18 @@ function explain(err, what) {
   if (status) {
     return `${what} got an unexpected ${status} from ${url}`
   }
-  if (err.code === 'ECONNABORTED' || /timeout/i.test(err.message || '')) {
-    return `${what} got no answer within ${CONFIG.timeoutMs} ms from ${url}; check that the server is up, or raise target.http_timeout_ms`
+  if (timedOut(err)) {
+    const undone = err.undone === undefined ? '' : err.undone ? ' (undone, so the conversation is not held)' : ' (and undoing it got no answer either: the conversation may be held; check with `hitl-gen status`)'
+    return `${what} got no answer within ${CONFIG.timeoutMs} ms from ${url}${undone}; check that the server is up, or raise target.http_timeout_ms`
   }
   if (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'ENOTFOUND') {
     return `${what} could not connect to ${url} (${err.code}); check the address and that the server is running`
   }
   return `${what} failed: ${err.message || err}`
+}
+
+function timedOut(err) {
+  return err.code === 'ECONNABORTED' || /timeout/i.test(err.message || '')
 }
 
 function envValue(name) {
@@ -150,14 +155,36 @@ function fail(message) {
 // HITL's own session number, which is NOT event.threadId: using the thread id there
 // pauses somebody else's conversation.
 async function setPaused(action, scope) {
-  const path = CONFIG.routes.userAction
+  const params = scope === 'conversation' && event.threadId ? { threadId: String(event.threadId) } : {}
+  const config = Object.assign(await botApi(), { params })
+  try {
+    const response = await axios.post(userActionPath(action), {}, config)
+    expectAnswer(response, data => data === 'OK', 'OK', `${action === 'pause' ? 'pausing' : 'unpausing'} the conversation`)
+  } catch (err) {
+    if (action === 'pause' && timedOut(err)) err.undone = await undoLatePause(config)
+    throw err
+  }
+}
+
+function userActionPath(action) {
+  return CONFIG.routes.userAction
     .replace('{channel}', encodeURIComponent(event.channel))
     .replace('{user}', encodeURIComponent(event.target))
     .replace('{action}', action)
-  const params = scope === 'conversation' && event.threadId ? { threadId: String(event.threadId) } : {}
-  const config = Object.assign(await botApi(), { params })
-  const response = await axios.post(path, {}, config)
-  expectAnswer(response, data => data === 'OK', 'OK', `${action === 'pause' ? 'pausing' : 'unpausing'} the conversation`)
+}
+
+// A pause that got no answer in time may still land: the user would be told the handover
+// failed while HITL holds every message they send. So it is undone at once (the server
+// handles the unpause after the pause it is still busy with), and the user is told
+// what HITL then holds. False when even the undo got no answer.
+async function undoLatePause(config) {
+  try {
+    // Twice the time: the server is slow right now, and this answer decides what the user is told.
+    await axios.post(userActionPath('unpause'), {}, Object.assign({}, config, { timeout: 2 * CONFIG.timeoutMs }))
+    return true
+  } catch (err) {
+    return false
+  }
 }
 
 async function agentOnline() {
