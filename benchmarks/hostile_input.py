@@ -18,12 +18,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth  # noqa: E402
+from sections import Section  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+SECTION = Section("hostile_input.py", 6)
 
 TIMEOUT_S = 20
 ADDRESS_SPACE = 2 * 1024 ** 3
@@ -102,15 +107,19 @@ def run(path: str) -> tuple[str, float, float, str]:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hitl-gen-hostile-") as tmp:
         rows = [(name, *run(path)) for name, path in cases(Path(tmp))]
-        print("| case | exit | seconds | peak RSS (MB) | first line of the error |")
-        print("| --- | --- | --- | --- | --- |")
+        lines = [f"## 6. Hostile input ({date.today().isoformat()})", "",
+                 "- command: `python benchmarks/hostile_input.py`; each case `hitl-gen validate` in its own process",
+                 "", "| case | exit | seconds | peak RSS (MB) | first line of the error |", "| --- | --- | --- | --- | --- |"]
         for name, code, seconds, rss, line in rows:
             shown = line.replace(tmp + "/", "").replace("|", "\\|")
             shown = shown if len(shown) <= 110 else shown[:107] + "..."
-            print(f"| {name} | {code} | {seconds:.2f} | {rss:.0f} | {shown} |")
+            lines.append(f"| {name} | {code} | {seconds:.2f} | {rss:.0f} | {shown} |")
         hostile = [row for row in rows if not row[0].startswith("(scale)")]
         met = all(code == "2" and seconds < 1 and rss < 100 and line for _, code, seconds, rss, line in hostile)
-        print(f"\nevery hostile case exits 2 with one line, under 1 s and 100 MB: {'yes' if met else 'NO'}")
+        lines.append(f"\nEvery hostile case exits 2 with one line, under 1 s and 100 MB: {'yes' if met else 'NO'}")
+        text = "\n".join(lines)
+        RESULTS.write_text(SECTION.splice(RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "", text), encoding="utf-8")
+        print(text)
         return 0 if met else 1
 
 
