@@ -4,6 +4,7 @@ only the HitlGenError family; and the exit codes the CLI maps it to."""
 
 import builtins
 import io
+import pathlib
 import shutil
 from pathlib import Path
 
@@ -16,8 +17,8 @@ from support.build import run_cli as run
 from hitl_gen.archive import BotArchive
 from hitl_gen.build import BuildReport, FileOutcome, Mode, build
 from hitl_gen.destination import BotFolder, OutputFolder
-from hitl_gen.errors import (BadAnswer, ConnectionProblem, DestinationError, ExitCode, NotFound, OutputConflict, ServerError,
-                             SpecError, UsageError)
+from hitl_gen.errors import (BadAnswer, ConnectionProblem, DestinationError, ExitCode, FileSystemRefused, NotFound,
+                             OutputConflict, ServerError, SpecError, UsageError)
 
 MINIMAL = REPO / "examples" / "minimal-hitl.yaml"
 
@@ -87,6 +88,8 @@ def opened(monkeypatch):
 
     monkeypatch.setattr(io, "open", counting_open)
     monkeypatch.setattr(builtins, "open", counting_open)
+    if hasattr(pathlib, "_NormalAccessor"):  # Python 3.10: Path.open goes through io.open as bound when pathlib loaded
+        monkeypatch.setattr(pathlib._NormalAccessor, "open", staticmethod(counting_open))
     return seen
 
 
@@ -126,12 +129,13 @@ def test_the_archive_goes_through_the_same_pipeline(tmp_path):
 
 def test_exit_codes_keep_the_numbers_readme_documents():
     assert {name: int(code) for name, code in ExitCode.__members__.items()} == {
-        "OK": 0, "OUT_OF_DATE": 1, "REFUSED": 1, "INVALID": 2, "UNREACHABLE": 3, "BAD_ANSWER": 4, "INTERRUPTED": 130}
+        "OK": 0, "OUT_OF_DATE": 1, "REFUSED": 1, "INVALID": 2, "UNREACHABLE": 3, "BAD_ANSWER": 4, "FILE_SYSTEM": 5,
+        "INTERRUPTED": 130}
     assert {cls.__name__: cls.exit_code for cls in (SpecError, UsageError, DestinationError, OutputConflict,
-                                                     ServerError, NotFound, ConnectionProblem, BadAnswer)} == {
+                                                     ServerError, NotFound, ConnectionProblem, BadAnswer, FileSystemRefused)} == {
         "SpecError": ExitCode.INVALID, "UsageError": ExitCode.INVALID, "DestinationError": ExitCode.INVALID,
         "OutputConflict": ExitCode.INVALID, "ServerError": ExitCode.REFUSED, "NotFound": ExitCode.REFUSED,
-        "ConnectionProblem": ExitCode.UNREACHABLE, "BadAnswer": ExitCode.BAD_ANSWER}
+        "ConnectionProblem": ExitCode.UNREACHABLE, "BadAnswer": ExitCode.BAD_ANSWER, "FileSystemRefused": ExitCode.FILE_SYSTEM}
 
 
 def test_the_cli_returns_the_exit_codes(tmp_path):

@@ -348,8 +348,8 @@ def test_a_handoff_removed_from_the_spec_leaves_no_file_or_element_in_the_bot(tm
     manifest = json.loads(after["hitl-gen-manifest.json"])
     planned = {p.removeprefix("data/bots/shop-bot/") for p in {*manifest["files"], *manifest["merged"]}}
     written = {rel for rel in planned if installed.get(rel) != after[rel]}
-    assert (code, err, out) == (0, "", f"{bot_dir}: wrote {len(written)} file(s), removed {len(sales)}, "
-                                       f"{len(planned) - len(written)} unchanged\n")
+    assert (code, err, out.splitlines()[0]) == (0, "", f"{bot_dir}: wrote {len(written)} file(s), removed {len(sales)}, "
+                                                       f"{len(planned) - len(written)} unchanged")  # then the next steps
     assert not sales & set(after) and not (bot_dir / "actions/hitl-gen/sales").exists()
     for rel, data in original.items():  # the bot's own files and elements, byte for byte
         if rel.startswith("content-elements/"):
@@ -437,8 +437,8 @@ def test_an_edited_file_of_a_removed_handoff_in_the_export_is_a_conflict(tmp_pat
     first = tmp_path / "first.tgz"
     assert run("build", TWO, "--archive", first)[0] == 0
     bot_dir = tmp_path / "edited"
-    with tarfile.open(first, "r:gz") as tar:
-        tar.extractall(bot_dir)
+    with tarfile.open(first, "r:gz") as tar:  # the standard library's safety filter where it has one (3.12+ warns without)
+        tar.extractall(bot_dir, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     (bot_dir / "actions/hitl-gen/sales/start.js").write_text("// mine\n")
     export, spec, second = _export(tmp_path, bot_dir), _without_sales(tmp_path / "spec"), tmp_path / "second.tgz"
     code, out, err = run("build", spec, "--archive", second, "--base", export)
@@ -448,3 +448,109 @@ def test_an_edited_file_of_a_removed_handoff_in_the_export_is_a_conflict(tmp_pat
     assert not second.exists()
     assert run("build", spec, "--archive", second, "--base", export, "--force")[0] == 0
     assert "actions/hitl-gen/sales/start.js" not in _archive_files(second)
+
+
+def _server_config(root, modules):
+    """data/global/botpress.config.json beside data/bots, listing `modules` (name -> enabled)."""
+    config = root / "data" / "global" / "botpress.config.json"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    entries = [{"location": f"MODULES_ROOT/{name}", "enabled": enabled} for name, enabled in modules.items()]
+    config.write_text(json.dumps({"modules": entries}, indent=2), encoding="utf-8")
+    return config
+
+
+def _next_lines(out):
+    return [line for line in out.splitlines() if line.startswith(("next: ", "done: "))]
+
+
+SMTP = "set EXPOSED_SMTP_URL where Botpress runs: SMTP connection string, e.g. smtps://user:password@smtp.example.com:465"
+SLACK = "set EXPOSED_SLACK_WEBHOOK where Botpress runs: incoming webhook URL (slack) for talk_to_agent"
+
+
+def test_into_says_what_is_left_to_do_when_data_global_has_no_server_config(tmp_path, monkeypatch):
+    example = REPO / "examples" / "bilingual-alerts.yaml"
+    bot_copy(tmp_path, "support-bot", example)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("build", example, "--into", "data/bots/support-bot")
+    assert (code, err) == (0, "")
+    assert _next_lines(out) == [
+        'next: enable the hitl module: the modules list of data/global/botpress.config.json must contain '
+        '{"location": "MODULES_ROOT/hitl", "enabled": true}',
+        f"next: {SLACK}", f"next: {SMTP}",
+        "next: install nodemailer where the actions find it: cd data/bots/support-bot/actions/hitl-gen && "
+        "npm install nodemailer@6 (or enable the basic-skills module, which ships it)",
+        "next: restart Botpress, so it loads the hitl module and the variables and reads the bot's new flows and content elements",
+    ]
+    # up to date (nothing rendered): the steps are still said, without the files to read
+    code, out, _ = run("build", example, "--into", "data/bots/support-bot")
+    assert out.splitlines()[0] == "data/bots/support-bot: wrote 0 file(s), up to date"
+    assert _next_lines(out)[-1] == "next: restart Botpress, so it loads the hitl module and the variables"
+
+
+def test_into_checks_the_server_config_and_where_nodemailer_is(tmp_path):
+    example = REPO / "examples" / "bilingual-alerts.yaml"
+    bot_dir = bot_copy(tmp_path, "support-bot", example)
+    config = _server_config(tmp_path, {"basic-skills": False, "hitl": False})
+    (bot_dir / "actions" / "node_modules" / "nodemailer").mkdir(parents=True)
+    code, out, _ = run("build", example, "--into", bot_dir)
+    assert _next_lines(out) == [
+        f'next: enable the hitl module: set "enabled": true on MODULES_ROOT/hitl in the modules list of {config}',
+        f"next: {SLACK}", f"next: {SMTP}",
+        f"done: nodemailer: found in {bot_dir / 'actions' / 'node_modules'}",
+        "next: restart Botpress, so it loads the hitl module and the variables and reads the bot's new flows and content elements",
+    ]
+    _server_config(tmp_path, {"basic-skills": True, "hitl": True})
+    code, out, _ = run("build", example, "--into", bot_dir)
+    assert _next_lines(out) == [
+        f"done: the hitl module is enabled in {config}", f"next: {SLACK}", f"next: {SMTP}",
+        "done: nodemailer: the basic-skills module is enabled, and Botpress gives actions its nodemailer",
+        "next: restart Botpress, so it loads the variables",
+    ]
+
+
+def test_into_with_nothing_left_but_reading_the_new_files(tmp_path):
+    example = REPO / "examples" / "hitlnext-web.yaml"
+    bot_dir = bot_copy(tmp_path, bot_of(example), example)
+    config = _server_config(tmp_path, {"hitl": True})  # another module: hitlnext must be added
+    code, out, _ = run("build", example, "--into", bot_dir)
+    assert _next_lines(out)[0] == ('next: enable the hitlnext module: add {"location": "MODULES_ROOT/hitlnext", '
+                                   f'"enabled": true}} to the modules list of {config}')
+    minimal = REPO / "examples" / "minimal-hitl.yaml"  # no alert: no variable, no nodemailer
+    bot_dir_2 = bot_copy(tmp_path / "two", bot_of(minimal), minimal)
+    _server_config(tmp_path / "two", {"hitl": True})
+    code, out, _ = run("build", minimal, "--into", bot_dir_2)
+    reload = f"/api/v1/admin/workspace/bots/{bot_of(minimal)}/reload"
+    assert _next_lines(out) == [
+        f"done: the hitl module is enabled in {tmp_path / 'two' / 'data' / 'global' / 'botpress.config.json'}",
+        f"next: reload the bot, so it reads the bot's new flows and content elements: restart Botpress, or POST {reload} (Admin API)",
+    ]
+    assert _next_lines(run("build", minimal, "--into", bot_dir_2)[1]) == _next_lines(out)[:1]  # nothing new to read
+
+
+def test_the_steps_are_not_printed_by_dry_run_check_or_o(tmp_path):
+    example = REPO / "examples" / "minimal-hitl.yaml"
+    bot_dir = bot_copy(tmp_path, "support-bot", example)
+    for flags in (["--into", bot_dir, "--dry-run"], ["--into", bot_dir, "--check"], ["-o", tmp_path / "out"]):
+        assert _next_lines(run("build", example, *flags)[1]) == []
+
+
+def test_an_export_of_another_bot_is_refused_naming_both(tmp_path):
+    bot_dir = sample_bot(tmp_path / "bot", "welcome-bot")
+    config = json.loads((bot_dir / "bot.config.json").read_text())
+    (bot_dir / "bot.config.json").write_text(json.dumps({**config, "id": "sales-bot"}))
+    export, spec, archive = _export(tmp_path, bot_dir), _welcome_spec(tmp_path), tmp_path / "merged.tgz"
+    code, out, err = run("build", spec, "--archive", archive, "--base", export)
+    assert (code, out, err) == (2, "", f"{export}: --base: this export is bot 'sales-bot' (the id in its bot.config.json) "
+                                       "but target.bot is 'welcome-bot'; export bot 'welcome-bot' from the Admin, or change target.bot\n")
+    assert not archive.exists()
+    (bot_dir / "bot.config.json").write_text(json.dumps({**config, "id": "welcome-bot"}))
+    assert run("build", spec, "--archive", archive, "--base", _export(tmp_path, bot_dir))[0] == 0
+
+
+def test_a_language_error_of_an_archive_names_the_export(tmp_path):
+    bot_dir = sample_bot(tmp_path / "bot", "welcome-bot", ["de"])
+    export, spec, archive = _export(tmp_path, bot_dir), _welcome_spec(tmp_path), tmp_path / "merged.tgz"
+    code, out, err = run("build", spec, "--archive", archive, "--base", export)
+    assert (code, out, err) == (2, "", f"{export}/bot.config.json: languages: the bot speaks de, which the spec does not "
+                                       "have (target.languages: en); add de to target.languages and give every text in it\n")
+    assert not archive.exists()

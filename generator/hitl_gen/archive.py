@@ -42,6 +42,7 @@ class BotArchive(Destination):
             bot_dir.mkdir()
             if self.base is not None:
                 _extract(self.base, bot_dir)
+                _check_bot_id(self.base, bot_dir, spec.target.bot)
                 _as_imported(bot_dir, spec.target.bot)
             else:
                 _new_bot(spec, bot_dir)
@@ -68,23 +69,57 @@ def _new_bot(spec: Spec, bot_dir: Path) -> None:
     (bot_dir / "bot.config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
+def _unsafe(base: Path, name: str) -> DestinationError:
+    return DestinationError(f"unsafe entry {name!r} in the archive; export the bot again from the Admin",
+                            subject=base, where="--base")
+
+
 def _extract(base: Path, into: Path) -> None:
+    """A bot export holds files and folders only. Where tarfile has its safety filter
+    (3.12+, and the 3.8-3.11 security releases of 2023 on), its "data" filter refuses
+    what could land outside `into` (absolute names, `..`, links, devices) and the bot's
+    own rule refuses any other kind of entry; elsewhere the same check is done by hand,
+    before anything is written. A refused archive leaves only the staging folder."""
     import tarfile
 
+    def bot_files_only(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo:
+        member = tarfile.data_filter(member, path)
+        if not (member.isfile() or member.isdir()):
+            raise _unsafe(base, member.name)
+        return member
+
+    refused = getattr(tarfile, "FilterError", ())  # () catches nothing where the filter is absent
     try:
         with tarfile.open(base, "r:gz") as tar:
-            for member in tar.getmembers():
-                target = (into / member.name).resolve()
-                if not target.is_relative_to(into.resolve()) or not (member.isfile() or member.isdir()):
-                    raise DestinationError(f"unsafe entry {member.name!r} in the archive; export the bot again from the Admin",
-                                           subject=base, where="--base")
-            tar.extractall(into)
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(into, filter=bot_files_only)
+            else:
+                for member in tar.getmembers():
+                    target = (into / member.name).resolve()
+                    if not target.is_relative_to(into.resolve()) or not (member.isfile() or member.isdir()):
+                        raise _unsafe(base, member.name)
+                tar.extractall(into)
+    except refused as err:
+        raise _unsafe(base, err.tarinfo.name) from None
     except (tarfile.TarError, OSError) as err:
         raise DestinationError(f"cannot read the bot export ({err}); give a .tgz exported from the Botpress Admin",
                                subject=base, where="--base") from None
     if not (into / "bot.config.json").is_file():
         raise DestinationError("not a bot export (no bot.config.json at its top); give a .tgz exported from the Botpress Admin",
                                subject=base, where="--base")
+
+
+def _check_bot_id(base: Path, bot_dir: Path, bot: str) -> None:
+    """The export must be the spec's bot, as --into checks its folder: merged into another
+    bot, the archive would carry that bot's flows and elements under target.bot. A
+    bot.config.json without an id (a bot template, not an export) cannot tell, so passes."""
+    try:
+        found = json.loads((bot_dir / "bot.config.json").read_text(encoding="utf-8")).get("id")
+    except (OSError, ValueError, AttributeError):
+        found = None  # unreadable: the language check reports it, naming the file
+    if found is not None and found != bot:
+        raise DestinationError(f"this export is bot {found!r} (the id in its bot.config.json) but target.bot is {bot!r}; "
+                               f"export bot {bot!r} from the Admin, or change target.bot", subject=base, where="--base")
 
 
 # An export replaces "/bots/<bot id>/" with this in every .json file, and the import

@@ -7,17 +7,18 @@ BuildReport, and raises only the HitlGenError family."""
 from __future__ import annotations
 
 import gc
+import os
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from hitl_gen import fingerprint
 from hitl_gen.destination import Destination, Placement, check_bot_languages, language_notes
-from hitl_gen.errors import HitlGenError, UsageError
-from hitl_gen.output import Change, Located, Manifest, apply, compare, compare_stale, unified_diff
+from hitl_gen.errors import HitlGenError, OutputConflict, UsageError
+from hitl_gen.output import Change, Located, Manifest, apply, compare, compare_stale, os_errors, refusal, unified_diff
 from hitl_gen.spec.read import read_spec_bytes
 
 # The spec and render packages (YAML, JSON Schema, Jinja) are imported once the
@@ -46,6 +47,8 @@ class BuildReport:
     notes: tuple[str, ...] = ()    # what the user should know, e.g. languages the bot does not list
     diff: str = ""                 # unified diff of what would change (Mode.COMPARE)
     shortcut: bool = False         # known up to date from the manifest alone; nothing was rendered
+    refused: OutputConflict | None = field(default=None, compare=False)  # Mode.COMPARE: what the build would raise
+    spec: Spec | None = field(default=None, compare=False, repr=False)  # what was built (None for the shortcut)
 
     @property
     def pending(self) -> tuple[FileOutcome, ...]:
@@ -81,7 +84,8 @@ def build(spec_path: Path, destination: Destination, mode: Mode = Mode.WRITE, *,
     earlier build installed goes, and our content elements leave the bot's files (undeploy)."""
     spec_bytes = read_spec_bytes(spec_path)
     known = destination.manifest_path()
-    manifest = Manifest.read(known) if known is not None else None
+    with os_errors():
+        manifest = Manifest.read(known) if known is not None else None
     if manifest is not None and not (force or bot or remove) and _up_to_date(spec_bytes, destination, manifest):
         return BuildReport(destination.path, mode, shortcut=True)
     with _no_cycle_collection():
@@ -108,7 +112,7 @@ def _build(spec_path: Path, spec_bytes: bytes, destination: Destination, mode: M
     from hitl_gen.spec.load import parse_spec
 
     spec = _for_bot(parse_spec(spec_bytes, spec_path), bot)
-    with destination.prepared(spec) as placement:
+    with os_errors(), destination.prepared(spec) as placement, os_errors(placement.shown):
         if placement.into_bot and not remove:
             check_bot_languages(spec, placement)
         manifest = manifest if manifest is not None else Manifest.read(placement.manifest)
@@ -120,10 +124,22 @@ def _build(spec_path: Path, spec_bytes: bytes, destination: Destination, mode: M
             apply(changes, manifest, plan.elements, force=force, kept=kept,
                   roots=[p for p in (placement.root, placement.bot_dir, placement.global_dir) if p is not None],
                   inputs=fingerprint.inputs(spec_bytes, placement.into_bot, spec.target.bot),
-                  remember=destination.manifest_path() is not None)
+                  remember=destination.manifest_path() is not None, leftovers=_leftovers(placement, manifest))
             destination.deliver(placement)
     return BuildReport(destination.path, mode, tuple(FileOutcome(c.shown, c.status, c.stale) for c in changes), tuple(notes),
-                       unified_diff(changes) if mode is Mode.COMPARE else "")
+                       unified_diff(changes) if mode is Mode.COMPARE else "", spec=spec,
+                       refused=refusal(changes, force) if mode is Mode.COMPARE else None)
+
+
+def _leftovers(placement: Placement, manifest: Manifest) -> set[str]:
+    """The folders an interrupted build was writing into (its temp files may be there)."""
+    folders = set()
+    for logical in manifest.pending.files:
+        try:
+            folders.add(os.path.dirname(placement.disk(logical)))
+        except HitlGenError:  # a place this destination cannot reach: nothing of ours to sweep there
+            continue
+    return folders
 
 
 def _up_to_date(spec_bytes: bytes, destination: Destination, manifest: Manifest) -> bool:
@@ -131,6 +147,8 @@ def _up_to_date(spec_bytes: bytes, destination: Destination, manifest: Manifest)
     since: rendering again would reproduce the same bytes. Never hides an edited or
     deleted file: every file the manifest lists must still have its bytes."""
     bot = manifest.inputs.get("bot")
+    if manifest.pending:  # a build was stopped half-way: only a full one finishes its job
+        return False
     if not bot or manifest.inputs != fingerprint.inputs(spec_bytes, destination.into_bot, bot):
         return False
     try:
@@ -178,14 +196,14 @@ def _plan(spec: Spec, placement: Placement, manifest: Manifest, remove: bool = F
     actions of a bot folder that is no longer beside data/global), which stay untouched."""
     from hitl_gen.render.plan import ExistingBot, PlannedFile, build_plan
 
-    existing = ExistingBot.read(placement.bot_dir, manifest.elements, set(manifest.files))
+    existing = ExistingBot.read(placement.bot_dir, manifest.owned_elements(), manifest.paths(), placement.shown)
     plan = _nothing(spec, existing) if remove else build_plan(spec, existing, install_doc_file=not placement.into_bot)
     located = []
     for planned in plan.files:
         disk = placement.disk(str(planned.path))
         located.append(Located(planned, disk, placement.shown(disk)))
     stale, kept = [], []
-    for logical in sorted({*manifest.files, *manifest.merged} - {str(f.path) for f in plan.files}):
+    for logical in sorted(manifest.paths() - {str(f.path) for f in plan.files}):
         try:
             disk = placement.disk(logical)
         except HitlGenError:

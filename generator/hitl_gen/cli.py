@@ -114,6 +114,8 @@ def _build(args, out: TextIO) -> int:
     removed = len(report.removed)
     if mode is Mode.COMPARE:
         out.write(report.diff)
+        if args.dry_run and report.refused is not None:  # the build would refuse: say so, as it would
+            raise report.refused
         would = f"{len(report.written)} file(s) would change" + (f", {removed} would be removed" if removed else "")
         print(f"{where}: up to date" if report.up_to_date else f"{where}: {would}", file=out)
         return ExitCode.OUT_OF_DATE if (args.check and not report.up_to_date) else ExitCode.OK
@@ -125,7 +127,21 @@ def _build(args, out: TextIO) -> int:
     else:
         print(f"{where}: wrote {len(report.written)} file(s), " + (f"removed {removed}, " if removed else "")
               + f"{report.unchanged} unchanged", file=out)
+    if args.into:
+        _print_next_steps(args, report, out)
     return ExitCode.OK
+
+
+def _print_next_steps(args, report, out: TextIO) -> None:
+    """--into writes no INSTALL.md: what is left of it, checked where the bot folder tells.
+    The shortcut parsed no spec; it is read here, as the steps may still be to do."""
+    from hitl_gen.destination import BotFolder
+    from hitl_gen.next_steps import next_steps
+    from hitl_gen.spec.load import load_spec
+
+    spec = report.spec or load_spec(args.spec, str(args.spec))
+    for step in next_steps(spec, BotFolder(args.into).placement(spec.target.bot), wrote=not report.up_to_date):
+        print(f"{'done' if step.done else 'next'}: {step.text}", file=out)
 
 
 def _destination(args):

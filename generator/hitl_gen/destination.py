@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from hitl_gen.botpress import layout
-from hitl_gen.errors import DestinationError
+from hitl_gen.errors import DestinationError, FileSystemRefused
 from hitl_gen.output import BOT_MANIFEST, MANIFEST
 
 if TYPE_CHECKING:  # the spec package is not imported by a build that finds itself up to date
@@ -95,7 +95,7 @@ class OutputFolder(Destination):
 
     def placement(self, bot: str) -> Placement:
         if self.path.exists() and not self.path.is_dir():
-            raise DestinationError("the output path is a file, not a folder; pick a folder", subject=self.path, where="-o")
+            raise FileSystemRefused("the output path is a file, not a folder; pick a folder", subject=self.path, where="-o")
         prefix = layout.bot_dir(bot)
         return Placement(self.path, prefix, self.path / prefix, self.path / "data" / "global", self.manifest_path(), False)
 

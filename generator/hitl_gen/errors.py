@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     INVALID = 2       # a usage, spec, destination or conflict error: nothing was written
     UNREACHABLE = 3   # the server could not be reached
     BAD_ANSWER = 4    # the server answered, but not as Botpress does (not JSON, another shape, a redirect, too large)
+    FILE_SYSTEM = 5   # the file system refused: full disk, read-only, permission denied, a file where a folder must go
     INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
@@ -73,6 +74,14 @@ class UsageError(HitlGenError):
 class DestinationError(HitlGenError):
     """Where the build goes cannot take it: not a bot folder, a file where a folder
     belongs, a bot speaking a language the spec lacks, an unreadable bot export."""
+
+
+class FileSystemRefused(DestinationError):
+    """The file system refused to read or write the destination (full disk, read-only,
+    permission denied, a file where a folder must go). A build stopped by it half-way
+    left its journal: the next one finishes the job (output.py)."""
+
+    exit_code = ExitCode.FILE_SYSTEM
 
 
 class OutputConflict(HitlGenError):

@@ -71,13 +71,14 @@ class MergeResult(NamedTuple):
     edited: tuple[str, ...]  # our elements the user changed since the last build
 
 
-def merge_elements(existing: str | None, ours: list[dict], owned: dict[str, str]) -> MergeResult:
+def merge_elements(existing: str | None, ours: list[dict], owned: dict[str, tuple[str, ...]]) -> MergeResult:
     """Put `ours` into a content-element array file, keeping every other element,
     and the text between them, byte for byte.
 
-    `owned` maps ids hitl-gen wrote before to the hash it wrote them with: those are
-    replaced (or dropped, if the spec no longer has them); one whose hash differs was
-    edited in the Studio and is reported instead of being overwritten silently."""
+    `owned` maps ids hitl-gen wrote before to the hashes it wrote them with (the last
+    build's, and an interrupted one's): those are replaced (or dropped, if the spec no
+    longer has them); one with another hash was edited in the Studio and is reported
+    instead of being overwritten silently."""
     rendered = [_indent(pretty(e)) for e in ours]
     if existing is None or not existing.strip():
         return MergeResult("[\n" + ",\n".join(rendered) + "\n]\n", ())
@@ -87,7 +88,7 @@ def merge_elements(existing: str | None, ours: list[dict], owned: dict[str, str]
     for separator, text, element in spans:
         element_id = element.get("id") if isinstance(element, dict) else None
         if element_id in owned:
-            if element_hash(element) != owned[element_id]:
+            if element_hash(element) not in owned[element_id]:
                 edited.append(element_id)
             continue
         kept.append((separator if kept else "") + text)

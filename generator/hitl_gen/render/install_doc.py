@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 
 from hitl_gen import channels
 from hitl_gen.botpress import layout
 from hitl_gen.render.actions import ActionFile, action_path
+from hitl_gen.render.flow.handoff import edge_words, handoff_graph
 from hitl_gen.render.runtime import runtime_path
 from hitl_gen.render.hook import typed_triggers
 from hitl_gen.render.jinja_env import render
+from hitl_gen.render.mermaid import flowchart
 from hitl_gen.render.module_config import enable_snippet
 from hitl_gen.spec.model import Spec
 
@@ -26,6 +29,11 @@ def required_env(spec: Spec) -> list[tuple[str, str]]:
 
 def _alerts(spec: Spec):
     return [alert for handoff in spec.handoffs for alert in handoff.alerts]
+
+
+def npm_packages(spec: Spec) -> list[str]:
+    """Packages the alerts' senders `require` that Botpress does not ship, each once."""
+    return sorted({package for alert in _alerts(spec) for package in channels.of(alert).npm_packages(alert)})
 
 
 def channel_notes(spec: Spec) -> list[str]:
@@ -49,11 +57,28 @@ def trigger_lines(spec: Spec) -> list[str]:
     return lines
 
 
+def markdown_code(text: str) -> str:
+    """`text` as one Markdown code span: fenced by more backticks than it holds in a row
+    (padded when it starts or ends with one), on one line, so it cannot end the span early."""
+    text = " ".join(text.splitlines())
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def flow_diagrams(spec: Spec) -> list[tuple[str, str]]:
+    """(the flow file as Markdown code, its Mermaid flowchart) per handoff, drawn from the
+    same graph the flow file is serialised from."""
+    return [(markdown_code(f"flows/{h.id}.flow.json"), flowchart(handoff_graph(spec, h), edge_words(h)))
+            for h in spec.handoffs]
+
+
 def install_doc(spec: Spec, actions: list[ActionFile]) -> str:
     return render(
         "INSTALL.md.j2", spec=spec, spec_name=spec.source.name,
         actions=[(a, action_path(spec, a)) for a in actions], runtime_path=runtime_path(spec),
         actions_dir=layout.actions_dir(spec.target.actions_scope, spec.target.bot) / spec.target.namespace,
-        env=required_env(spec), nodemailer=any("nodemailer" in channels.of(a).npm_packages(a) for a in _alerts(spec)),
+        env=required_env(spec), nodemailer="nodemailer" in npm_packages(spec),
         enable_snippet=json.dumps(enable_snippet(spec)), channel_notes=channel_notes(spec), trigger_lines=trigger_lines(spec),
+        diagrams=flow_diagrams(spec),
     )

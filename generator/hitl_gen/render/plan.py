@@ -12,10 +12,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from hitl_gen.botpress import layout
 from hitl_gen.botpress.knowledge import lookup
+from hitl_gen.errors import DestinationError
 from hitl_gen.json_text import pretty
 from hitl_gen.render.actions import action_files, action_path
 from hitl_gen.render.runtime import runtime_path, runtime_source
@@ -43,23 +44,51 @@ class ExistingBot:
     """Content-element files of the bot, and what hitl-gen wrote there before."""
 
     element_files: dict[str, str] = field(default_factory=dict)
-    owned_elements: dict[str, str] = field(default_factory=dict)
+    owned_elements: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> hashes hitl-gen wrote it with
     foreign_ids: set[str] = field(default_factory=set)
 
     @classmethod
-    def read(cls, bot_dir: Path, owned_elements: dict[str, str], owned_files: set[str]) -> "ExistingBot":
+    def read(cls, bot_dir: Path, owned_elements: dict[str, tuple[str, ...]], owned_files: set[str],
+             shown: Callable[[Path], str] = str) -> "ExistingBot":
+        """`owned_elements` and `owned_files`: what hitl-gen wrote (or an interrupted build
+        was writing); `shown` names a file as the user knows it, in an error."""
         files, foreign = {}, set()
         for kind in ELEMENT_TYPES:
             path = bot_dir / "content-elements" / f"{kind}.json"
             if path.is_file():
-                files[kind] = path.read_text(encoding="utf-8")
-                foreign |= {e.get("id") for e in json.loads(files[kind]) if isinstance(e, dict)} - set(owned_elements)
+                files[kind], elements = _element_file(path, shown)
+                foreign |= {e.get("id") for e in elements if isinstance(e, dict)} - set(owned_elements)
         owned_skills = {PurePosixPath(f).name for f in owned_files if "/flows/skills/" in f}
         for skill_flow in (bot_dir / "flows" / "skills").glob("*.flow.json"):
             match = re.search(r"-([0-9a-f]{6})\.flow\.json$", skill_flow.name)
             if match and skill_flow.name not in owned_skills:
                 foreign.add(match.group(1))
         return cls(files, dict(owned_elements), foreign)
+
+
+def _element_file(path: Path, shown: Callable[[Path], str]) -> tuple[str, list]:
+    """A content-element file's text and its elements; one line saying what is wrong with
+    it otherwise (merging into it would lose or break the bot's own elements)."""
+    data, fix = path.read_bytes(), "fix it, or restore it from a backup or an export of the bot"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DestinationError(f"not UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start}); Botpress writes "
+                               f"content elements as UTF-8: {fix}", subject=shown(path), where="content elements") from None
+    if not text.strip():  # merged into as an empty list (merge_elements)
+        return text, []
+    try:
+        elements = json.loads(text)
+    except ValueError as err:
+        raise DestinationError(f"not valid JSON ({err.msg}); {fix}", subject=f"{shown(path)}:{err.lineno}:{err.colno}",
+                               where="content elements") from None
+    if not isinstance(elements, list):
+        raise DestinationError(f"a JSON {_JSON_KINDS.get(type(elements), 'value')}, not the list of content elements "
+                               f"Botpress writes; {fix}", subject=shown(path), where="content elements")
+    return text, elements
+
+
+_JSON_KINDS = {dict: "object", str: "string", int: "number", float: "number", bool: "true or false", type(None): "null"}
 
 
 class Plan(NamedTuple):

@@ -60,6 +60,14 @@ def _is(outcome: str) -> str:
     return f"temp.{OUTCOME} === '{outcome}'"
 
 
+def edge_words(handoff: Handoff) -> dict[str, str]:
+    """Short words for the conditions a handoff's graph branches on, for the diagram in
+    INSTALL.md (render/mermaid.py); skill exits (success, failure, a choice) speak for themselves."""
+    words = {AGENT_ONLINE: "agent online", _is(HANDED): "handed over", _is(NO_AGENT): "no agent online",
+             _is(CLOSED): "closed", "temp.hitl_failed": "failed"}
+    return {**words, **off_hours.edge_words(handoff), **way_back.EDGE_WORDS}
+
+
 class HandoffFlow(NamedTuple):
     name: str                       # <handoff>.flow.json
     flow: dict

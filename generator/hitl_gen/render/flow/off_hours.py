@@ -40,6 +40,16 @@ def after_handover(handoff: Handoff, handed_over: str) -> str:
     return DECISION if handoff.hours and handoff.hours.hand_over else handed_over
 
 
+def is_open(handoff: Handoff) -> str:
+    """The condition `in_hours` takes when the hours action found the desk open."""
+    return f"temp.{state_key(handoff.id)} !== '{CLOSED}'"
+
+
+def edge_words(handoff: Handoff) -> dict[str, str]:
+    """Short words for the conditions these steps branch on (INSTALL.md's diagram)."""
+    return {is_open(handoff): "open"} if handoff.hours else {}
+
+
 def add_check(g: GraphBuilder, handoff: Handoff, check: str, prepare: str) -> None:
     """The node running `check`, the hours action, before `prepare`."""
     if handoff.hours:
@@ -53,12 +63,11 @@ def add_decision(g: GraphBuilder, handoff: Handoff, hand_over: str, forget_token
     hours = handoff.hours
     if not hours:
         return
-    is_open = f"temp.{state_key(handoff.id)} !== '{CLOSED}'"
     say = Say(TextElement(OFF_HOURS, hours.off_hours_say))
     if hours.hand_over:
-        g.standard(DECISION, [forget_token], {is_open: "handed_over", "true": OFF_HOURS})
+        g.standard(DECISION, [forget_token], {is_open(handoff): "handed_over", "true": OFF_HOURS})
         # Waits like handed_over: the agent answers when the desk opens, then hands back.
         g.standard(OFF_HOURS, [forget_token, say], {"true": "resume"}, wait=True)
     else:
-        g.standard(DECISION, [], {is_open: hand_over, "true": closed})
+        g.standard(DECISION, [], {is_open(handoff): hand_over, "true": closed})
         g.standard(OFF_HOURS, [say], {"true": END})

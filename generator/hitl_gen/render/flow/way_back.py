@@ -17,6 +17,8 @@ from hitl_gen.render.skills import instruction
 from hitl_gen.spec.model import Handoff
 
 SATISFACTION, LEAVE, THEN = "satisfaction", "after_handoff", "then"
+ON_THE_WAY_IN = f"lastNode={LEAVE}"  # `then` entered from after_handoff, not on the target flow's return
+EDGE_WORDS = {ON_THE_WAY_IN: "on the way in"}  # for INSTALL.md's diagram
 
 
 def first_step(handoff: Handoff) -> str:
@@ -34,7 +36,7 @@ def add_steps(g: GraphBuilder, handoff: Handoff) -> None:
         _satisfaction(g, way_back.satisfaction, leave)
     if way_back.then.flow:
         g.standard(LEAVE, [], {"true": THEN})
-        g.standard(THEN, [], {f"lastNode={LEAVE}": way_back.then.target(), "true": END})
+        g.standard(THEN, [], {ON_THE_WAY_IN: way_back.then.target(), "true": END})
 
 
 def _satisfaction(g: GraphBuilder, asked, leave: str) -> None:
