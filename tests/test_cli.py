@@ -58,7 +58,7 @@ def test_build_matches_the_golden_tree(example, tmp_path):
 
 
 def test_generated_files_name_the_tool_carry_no_timestamp_and_ignore_the_spec_file_name(tmp_path):
-    renamed = tmp_path / "renamed spec.yaml"
+    renamed = tmp_path / "renamed\u2028spec\n*.yaml"  # a line separator and a newline: nothing of it reaches the scripts
     shutil.copy(EXAMPLES[0], renamed)
     run("build", EXAMPLES[0], "-o", tmp_path / "a")
     run("build", renamed, "-o", tmp_path / "b")
