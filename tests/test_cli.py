@@ -12,6 +12,7 @@ from support.build import spec_without
 
 from hitl_gen import __version__
 from hitl_gen.cli import main
+from hitl_gen.render.runtime import runtime_name
 
 
 def test_every_example_validates():
@@ -50,7 +51,10 @@ def test_init_writes_a_starter_that_validates_and_refuses_to_overwrite(tmp_path)
 def test_build_matches_the_golden_tree(example, tmp_path):
     run("build", example, "-o", tmp_path)
     golden = REPO / "tests" / "golden" / example.stem
-    built = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file() and p.name != ".hitl-gen-manifest.json"}
+    [runtime] = tmp_path.rglob(runtime_name())  # the same in every example: kept once, as golden/runtime.js
+    assert runtime.read_bytes() == (golden.parent / "runtime.js").read_bytes()
+    built = {p.relative_to(tmp_path) for p in tmp_path.rglob("*")
+             if p.is_file() and p.name not in (".hitl-gen-manifest.json", runtime.name)}
     expected = {p.relative_to(golden) for p in golden.rglob("*") if p.is_file()}
     assert built == expected
     for rel in expected:
