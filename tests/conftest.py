@@ -43,3 +43,15 @@ def smtp_sink():
 @pytest.fixture(scope="session")
 def runtime():
     return NodeRuntime()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "node: runs generated JavaScript in Node (the `runtime` fixture)")
+
+
+def pytest_collection_modifyitems(items):
+    """Tests using the Node runtime are marked `node`, so `pytest --ignore=tests/real -m "not node"`
+    runs the Python-only tests (what another Python version can change)."""
+    for item in items:
+        if "runtime" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.node)
