@@ -5,10 +5,12 @@ real SMTP server, so alerts sent by generated actions are received and inspected
 When a test using it fails, the end of the server log is attached to the report.
 `storage_server` adds one server per storage for the deploy tests (database storage
 on sqlite, then on a throwaway PostgreSQL), each with the same sinks.
+Their Botpress is 12.22.1, or the version $HITL_GEN_BOTPRESS names (e.g. 12.31.10).
 """
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import pytest
@@ -16,8 +18,59 @@ import pytest
 from support.build import run_cli
 from support.emulator import HitlEmulator
 from support.postgres import Postgres
-from support.real_server import RealBotpress
+from support.real_server import DEFAULT_VERSION, RealBotpress, session_version
 from support.smtp_sink import SmtpSink
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _webchat_through_messaging():
+    """12.31's channel-web goes through Messaging: a pushed message names its author
+    `authorId` (12.22.1: `userId`), and the user the bot sees (`event.target`) is the
+    Messaging user mapped to the visitor, not the visitor id the client connects with.
+    For such a session, support/webchat.py is adapted here: messages get `userId` from
+    `authorId`, and `chat.user_id` becomes that user once the first echo names it
+    (the socket keeps the visitor id); a single-choice comes as Messaging's own
+    `{"type": "single-choice", "choices": [{"title", "value"}]}` (12.22.1:
+    `quick_replies`), read into `choices`; the stored conversation is listed newest
+    first (12.22.1: oldest first), put back in order. And 12.31 drops the language a visit carries
+    (channel-web's hook puts it in `event.state.user`, but a visit skips the dialog
+    engine, which alone saves that state; `POST /preferences` takes only a language the
+    bot lists, one on Community): the visitor's language rides on the test bot's
+    "/me First Last" message instead, whose action stores it. Nothing changes on 12.22.1."""
+    if session_version() == DEFAULT_VERSION:
+        yield
+        return
+    import support.webchat as webchat
+
+    view, send, stored = webchat.message_view, webchat.Webchat.send, webchat.Webchat.messages
+
+    def message_view(row):
+        if row.get("authorId") and not row.get("userId"):
+            row = {**row, "userId": row["authorId"]}
+        seen = {**view(row), "author": row.get("authorId"), "sent_on": row.get("sentOn") or ""}
+        if not seen["choices"]:
+            seen["choices"] = [(c["title"], c["value"]) for c in (row.get("payload") or {}).get("choices") or []]
+        return seen
+
+    def send_then_adopt_the_user(self, payload, **options):
+        text = payload.get("text") or ""
+        if self.language and payload.get("type") == "text" and re.fullmatch(r"/me \S+ \S+", text):
+            payload = {**payload, "text": f"{text} {self.language}"}
+        replies = send(self, payload, **options)
+        if getattr(self, "visitor_id", None) is None and self.conversation_id:
+            author = next((m["author"] for m in self.received if m["from"] == "user" and m.get("author")), None)
+            if author:
+                self.visitor_id, self.user_id = self.user_id, author
+        return replies
+
+    def messages_oldest_first(self, timeout=None):
+        return sorted(stored(self, timeout), key=lambda m: m["sent_on"])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(webchat, "message_view", message_view)
+        patch.setattr(webchat.Webchat, "messages", messages_oldest_first)
+        patch.setattr(webchat.Webchat, "send", send_then_adopt_the_user)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +96,7 @@ def sink_env(sinks) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def botpress(tmp_path_factory, sinks):
-    server = RealBotpress(tmp_path_factory.mktemp("botpress"), env=sink_env(sinks)).start()
+    server = RealBotpress(tmp_path_factory.mktemp("botpress"), version=session_version(), env=sink_env(sinks)).start()
     yield server
     server.stop()
 
@@ -63,7 +116,8 @@ def storage_server(request, sinks, tmp_path_factory):
         return
     database = Postgres().start() if request.param == "postgres" else None
     server_env = {"BPFS_STORAGE": "database", **({"DATABASE_URL": database.url} if database else {})}
-    server = RealBotpress(tmp_path_factory.mktemp(f"botpress-{request.param}"), env=sink_env(sinks), server_env=server_env)
+    server = RealBotpress(tmp_path_factory.mktemp(f"botpress-{request.param}"), version=session_version(), env=sink_env(sinks),
+                          server_env=server_env)
     try:
         yield StorageServer(request.param, server.start(), database)
     finally:

@@ -21,6 +21,7 @@ import pytest
 import yaml
 from support.build import run_cli as run
 from support.builder_wiring import install_nodemailer, smtp_for_skills, wire
+from support.real_server import DEFAULT_VERSION
 from support.webchat import Webchat
 
 from hitl_gen.render.runtime import runtime_name
@@ -44,6 +45,8 @@ def install(botpress, sinks, tmp_path, example: str, bot: str, edit=None) -> Ins
     a fresh bot that lists one language (Community edition), then reloaded."""
     raw = yaml.safe_load((REPO / "examples" / f"{example}.yaml").read_text(encoding="utf-8"))
     raw["target"]["bot"] = bot
+    if botpress.version != DEFAULT_VERSION:  # HITL_GEN_BOTPRESS: the spec targets the server it runs on
+        raw["target"]["botpress"] = botpress.version
     if edit:
         edit(raw)
     spec_path = tmp_path / f"{example}.yaml"
@@ -53,9 +56,19 @@ def install(botpress, sinks, tmp_path, example: str, bot: str, edit=None) -> Ins
     bot_dir = botpress.create_bot(bot, [language])
     code, out, err = run("build", spec_path, "--into", bot_dir)
     assert code == 0, err
-    install_nodemailer(bot_dir)
-    smtp_for_skills(bot_dir, sinks[1].url)
-    wire(bot_dir, spec)
+    if botpress.version == DEFAULT_VERSION:
+        install_nodemailer(bot_dir)
+        smtp_for_skills(bot_dir, sinks[1].url)
+        wire(bot_dir, spec)
+    else:  # 12.31 watches the bot's folder and caches a file it read half-written: move finished files in
+        staged = tmp_path / f"staged-{bot}"
+        (staged / "flows").mkdir(parents=True, exist_ok=True)
+        install_nodemailer(staged)
+        smtp_for_skills(staged, sinks[1].url)
+        wire(staged, spec)
+        for done in sorted(f for f in staged.rglob("*") if f.is_file()):
+            (bot_dir / done.relative_to(staged)).parent.mkdir(parents=True, exist_ok=True)
+            done.replace(bot_dir / done.relative_to(staged))
     botpress.reload(bot)
     return Installed(bot, bot_dir, spec, spec_path, language)
 
@@ -363,6 +376,8 @@ def test_an_archive_imports_through_the_admin_and_hands_over(botpress, sinks, tm
     spec = tmp_path / "minimal.yaml"
     raw = yaml.safe_load((REPO / "examples" / "minimal-hitl.yaml").read_text(encoding="utf-8"))
     raw["target"]["bot"] = bot
+    if botpress.version != DEFAULT_VERSION:
+        raw["target"]["botpress"] = botpress.version
     spec.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     botpress.create_bot(bot)
     export = botpress.http.get(f"/api/v1/admin/workspace/bots/{bot}/export", headers=botpress.admin_headers())
@@ -373,7 +388,7 @@ def test_an_archive_imports_through_the_admin_and_hands_over(botpress, sinks, tm
     answer = botpress.http.post(f"/api/v1/admin/workspace/bots/{bot}/import?overwrite=true", content=(tmp_path / "bot.tgz").read_bytes(),
                                 headers={**botpress.admin_headers(), "Content-Type": "application/tar+gzip"})
     assert answer.status_code == 200, answer.text
-    actions = botpress.http.get(f"/api/v1/bots/{bot}/actions", headers=botpress.bot_api(bot)).json()
+    actions = botpress.http.get(botpress.actions_path(bot), headers=botpress.bot_api(bot)).json()
     names = {a["name"] for a in actions}
     assert {"hitl-gen/pause", "hitl-gen/talk_to_agent/start"} <= names
     hidden = {a["name"] for a in actions if a["hidden"]}

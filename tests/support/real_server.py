@@ -11,10 +11,19 @@ its PID. The cache lives in $HITL_GEN_TEST_CACHE, else ~/.cache/hitl-gen-tests.
 
 Nothing here skips: a missing archive or Node raises `RealServerUnavailable` saying
 what is missing, and the tests using the server fail with that message.
+
+The session's server is 12.22.1 unless $HITL_GEN_BOTPRESS names another archive of
+ARCHIVES (`session_version()`). 12.31.10 differs: its tree is `packages/bp/dist`, it
+starts two helpers (Messaging on 3100 or the next free port, the Studio backend on 4000
+or the next free one, both chosen by Botpress when they start), has no nlu module, and
+lists actions through the Studio (`actions_path`). Its starts are serialized through a
+lock in the cache until both helpers listen, so servers started one after the other (or
+by two test runs at once) never pick the same helper port.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -39,6 +48,7 @@ ARCHIVES = {
     "12.22.1-ui": "botpress-12.22.1-server-ui.tar.xz",
     "12.31.10": "botpress-12.31.10-server.tar.xz",
 }
+DEFAULT_VERSION = "12.22.1"
 ADMIN_EMAIL = "admin@example.com"
 WORKSPACE = {"X-BP-Workspace": "default"}
 
@@ -50,6 +60,22 @@ ERROR_PATTERNS = re.compile(r"Unhandled Rejection|Infinite loop detected|Flow no
 # that the NLU module could not unmount it.
 KNOWN_NOISE = re.compile(r"Mod\[nlu\] Error while unloading bot \S+: Error: Bot \S+ is not mounted")
 BANNER = "Botpress Server"
+# 12.31.10's helpers say where they listen (the Messaging line is coloured).
+HELPER_PORTS = {"messaging": re.compile(r"Messaging is listening at: http://localhost:(\d+)"),
+                "studio": re.compile(r"Studio is listening at: http://localhost:(\d+)")}
+
+
+def session_version() -> str:
+    """The Botpress of the test session's servers: $HITL_GEN_BOTPRESS, else 12.22.1."""
+    version = os.environ.get("HITL_GEN_BOTPRESS") or DEFAULT_VERSION
+    if version not in ARCHIVES:
+        raise RealServerUnavailable(f"HITL_GEN_BOTPRESS={version}: no such archive; one of {sorted(ARCHIVES)}")
+    return version
+
+
+def _has_helpers(version: str) -> bool:
+    """12.31 starts Messaging and the Studio backend beside the core; 12.22 has neither."""
+    return tuple(int(n) for n in version.split("-")[0].split(".")) >= (12, 31, 0)
 
 
 class RealServerUnavailable(RuntimeError):
@@ -135,11 +161,25 @@ class RealBotpress:
         self.data = workdir / "data"
         self.log_path = workdir / "botpress.log"
         self.pid: int | None = None
+        self.helper_ports: dict[str, int] = {}  # 12.31: where Messaging and the Studio listen
+        self._helper_pids: list[int] = []
         self.http = httpx.Client(base_url=self.url, timeout=30)
         self._token: str | None = None
 
     # ---- lifecycle ------------------------------------------------------
     def start(self) -> "RealBotpress":
+        if not _has_helpers(self.version):
+            return self._start()
+        # Botpress picks its helpers' ports when it spawns them (portfinder, first free from
+        # 3100 and 4000) and they bind them seconds later: one start at a time until they listen.
+        with (cache_root() / ".helper-ports.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return self._start()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _start(self) -> "RealBotpress":
         node = node12()
         tree = self.workdir / "server"
         subprocess.run(["cp", "-al", str(unpacked(self.version)), str(tree)], check=True)
@@ -154,8 +194,25 @@ class RealBotpress:
             raise RealServerUnavailable(f"Botpress {self.version} did not start: {done.stdout[-800:]} {done.stderr[-800:]}\n"
                                         f"log:\n{self.log_tail()}")
         self.pid = int(match.group(1))
+        if _has_helpers(self.version):
+            self._wait_for_helpers()
         self._register_admin()
         return self
+
+    def _wait_for_helpers(self) -> None:
+        """Until Messaging and the Studio say they listen (bots mount only then)."""
+        deadline = time.monotonic() + 60
+        while True:
+            log = self.log_text()
+            ports = {name: int(found[-1]) for name, pattern in HELPER_PORTS.items() if (found := pattern.findall(log))}
+            if len(ports) == len(HELPER_PORTS):
+                self.helper_ports = ports
+                self._helper_pids = _children(self.pid)
+                return
+            if time.monotonic() > deadline:
+                raise RealServerUnavailable(f"Botpress {self.version}: its helpers never listened (seen {ports}); log:\n"
+                                            f"{self.log_tail()}")
+            time.sleep(0.2)
 
     def _preload(self) -> Path:
         """A script Node runs before Botpress (master and workers), after start.sh set its environment."""
@@ -176,6 +233,17 @@ class RealBotpress:
             except ProcessLookupError:
                 pass
             self.pid = None
+        # 12.31's helpers exit within a second or two of the core; make sure, so their ports are free.
+        deadline = time.monotonic() + 10
+        for pid in self._helper_pids:
+            try:
+                while time.monotonic() < deadline:
+                    os.kill(pid, 0)
+                    time.sleep(0.1)
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self._helper_pids = []
 
     def _register_admin(self) -> None:
         """Under load the first worker sometimes dies at start-up (it reads its config
@@ -214,17 +282,42 @@ class RealBotpress:
                                 json={"id": bot_id, "name": bot_id, "template": {"id": "welcome-bot", "moduleId": "builtin"}})
         answer.raise_for_status()
         bot_dir = self.data / "bots" / bot_id
+        if _has_helpers(self.version):
+            self._settle_template(bot_dir)
         if languages and languages != ["en"]:
             config_file = bot_dir / "bot.config.json"
             config = json.loads(config_file.read_text(encoding="utf-8"))
             config.update(languages=list(languages), defaultLanguage=languages[0])
-            config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+            if _has_helpers(self.version):  # its file watcher may read a half-written file: replace it whole
+                staged = config_file.with_name(".bot.config.json.new")
+                staged.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+                staged.replace(config_file)
+            else:
+                config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
             self.reload(bot_id)
         return bot_dir
+
+    def _settle_template(self, bot_dir: Path) -> None:
+        """12.31: make the new bot what 12.22.1's welcome-bot is, once the server is done with it.
+
+        Its file watcher reports the template's files seconds after the bot is created, and
+        the core's flow cache (which a reload does not clear) then takes whatever it read:
+        a main.flow.json rewritten within ~1 s of the creation was seen, then replaced by
+        the template's again 3 s later. So wait first. Then drop the template's
+        conversation_end flow, which 12.31 runs whenever a flow ends ("I will be
+        listening"); its .ui.json stays, or the watcher would keep the flow cached."""
+        time.sleep(3)
+        end_flow = bot_dir / "flows" / "conversation_end.flow.json"
+        if end_flow.is_file():
+            end_flow.unlink()
 
     def reload(self, bot_id: str) -> None:
         answer = self.http.post(f"/api/v1/admin/workspace/bots/{bot_id}/reload", headers=self.admin_headers())
         answer.raise_for_status()
+
+    def actions_path(self, bot_id: str) -> str:
+        """Where the bot's actions are listed: the Studio's route from 12.31 (the old one is 404 there)."""
+        return f"/api/v1/studio/{bot_id}/actions" if _has_helpers(self.version) else f"/api/v1/bots/{bot_id}/actions"
 
     def bot_api(self, bot_id: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token or self.token()}"}
@@ -278,6 +371,17 @@ class RealBotpress:
         return self.log_since(mark).count(BANNER)
 
 
+def _children(pid: int) -> list[int]:
+    """The PIDs of pid's child processes (Linux)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
 if __name__ == "__main__":
     # The README's test command runs this first, so a missing Node 12 or archive is said
     # once, plainly, before the suite starts (the fixture would do the same, lazily).
@@ -286,5 +390,7 @@ if __name__ == "__main__":
     try:
         print(f"Node {NODE_VERSION}: {node12()}")
         print(f"Botpress 12.22.1: {unpacked('12.22.1')}")
+        if session_version() != DEFAULT_VERSION:
+            print(f"Botpress {session_version()}: {unpacked(session_version())}")
     except RealServerUnavailable as missing:
         sys.exit(f"real server unavailable: {missing}")
