@@ -109,6 +109,17 @@ def test_undeploy_removes_what_hitl_gen_installed_and_keeps_the_bots_own(fake, t
     assert code == 0 and out.splitlines()[-1] == f"{URL}/bots/shop: up to date; nothing imported"
 
 
+def test_dry_run_of_a_deploy_that_would_refuse_says_so_and_exits_as_it_would(fake, tmp_path):
+    spec = spec_file(tmp_path)
+    assert run("deploy", spec)[0] == 0
+    fake.bots["shop"]["actions/hitl-gen/pause.js"] += b"// mine\n"
+    code, out, _ = run("deploy", spec, "--dry-run", "--force")  # forced: shown as the overwrite it would be
+    assert code == 0 and f"{URL}/bots/shop/actions/hitl-gen/pause.js (on disk)" in out
+    code, _, err = run("deploy", spec, "--dry-run")
+    assert code == 2 and "actions/hitl-gen/pause.js: output: changed since hitl-gen wrote it" in err
+    assert fake.count("POST /api/v1/admin/workspace/bots/shop/import") == 1  # the first deploy only
+
+
 def test_undeploy_of_an_edited_generated_file_is_a_conflict_unless_forced(fake, tmp_path):
     spec = spec_file(tmp_path)
     assert run("deploy", spec)[0] == 0

@@ -69,6 +69,8 @@ def _deploy(args, out: TextIO) -> int:
         print(f"{where}: note: {note}", file=out)
     if mode is Mode.COMPARE:
         out.write(built.diff)
+        if args.dry_run and built.refused is not None:  # the deploy would refuse: say so, as it would
+            raise built.refused
         removed = f", {len(built.removed)} would be removed" if built.removed else ""
         print(f"{where}: up to date" if built.up_to_date else f"{where}: {len(built.written)} file(s) would change{removed}", file=out)
         return ExitCode.OUT_OF_DATE if (args.check and not built.up_to_date) else ExitCode.OK
