@@ -108,7 +108,7 @@ def test_markdown_code_spans_cannot_be_closed_from_inside():
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_install_md_has_one_diagram_per_handoff(example):
     spec = load_spec(example)
-    text = install_doc(spec, action_files(spec))
+    text = install_doc(spec, action_files(spec), [handoff_graph(spec, h) for h in spec.handoffs])
     blocks = re.findall(r"\n(`flows/(\w+)\.flow\.json`):\n\n```mermaid\n(.*?)\n```\n", text, re.S)
     assert [b[1] for b in blocks] == [h.id for h in spec.handoffs]
     for (_, _, chart), handoff in zip(blocks, spec.handoffs):

@@ -67,6 +67,11 @@ def spec_config(spec: Spec) -> dict:
     return {"module": spec.target.module, "languages": list(spec.target.languages), "timeoutMs": spec.target.http_timeout_ms}
 
 
+def _action_config(spec: Spec) -> dict:
+    """The CONFIG every action starts from: the spec's target, and where the runtime is."""
+    return {**spec_config(spec), "runtime": runtime_config(spec)}
+
+
 def base_config(spec: Spec) -> dict:
     """The CONFIG a self-contained script starts from (the trigger hook)."""
     return {**spec_config(spec), **botpress_config(spec.target.module)}
@@ -80,7 +85,7 @@ def _set_paused(spec: Spec, action: str) -> ActionFile:
                      "conversation's thread, using Botpress's server token. Never throws: sets temp.hitl_failed and temp.hitl_error."),
         params=(SCOPE,),
     )
-    config = {**spec_config(spec), "runtime": runtime_config(spec), "action": action, "pauseScope": "conversation"}
+    config = {**_action_config(spec), "action": action, "pauseScope": "conversation"}
     return ActionFile(f"{spec.target.namespace}/{action}", "setPaused", meta, config, True, spec.target.actions_scope)
 
 
@@ -111,7 +116,7 @@ REPORT_FAILURE = {"start", "resume"}
 
 def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFile]:
     alerts = [channels.of(a).config(a) for a in handoff.alerts if not channels.of(a).skill_only(a)]
-    h = _Handoff(spec, handoff, prefix, {**spec_config(spec), "runtime": runtime_config(spec)}, alerts)
+    h = _Handoff(spec, handoff, prefix, _action_config(spec), alerts)
     optional = [_set_full_name(h) if handoff.full_name else None, _alert_agents(h) if alerts else None,
                 _hours(h) if handoff.hours else None]
     return [_start(h)] + [f for f in optional if f] + [_prepare_call_api(h), _resume(h), _should_start(h)]

@@ -8,7 +8,8 @@ import re
 from hitl_gen import channels
 from hitl_gen.botpress import layout
 from hitl_gen.render.actions import ActionFile, action_path
-from hitl_gen.render.flow.handoff import edge_words, handoff_graph
+from hitl_gen.render.flow.graph import Graph
+from hitl_gen.render.flow.handoff import edge_words
 from hitl_gen.render.runtime import runtime_path
 from hitl_gen.render.hook import typed_triggers
 from hitl_gen.render.jinja_env import render
@@ -66,19 +67,19 @@ def markdown_code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def flow_diagrams(spec: Spec) -> list[tuple[str, str]]:
-    """(the flow file as Markdown code, its Mermaid flowchart) per handoff, drawn from the
-    same graph the flow file is serialised from."""
-    return [(markdown_code(f"flows/{h.id}.flow.json"), flowchart(handoff_graph(spec, h), edge_words(h)))
-            for h in spec.handoffs]
+def flow_diagrams(spec: Spec, graphs: list[Graph]) -> list[tuple[str, str]]:
+    """(the flow file as Markdown code, its Mermaid flowchart) per handoff, drawn from
+    `graphs`, the ones its flow files were serialised from (in the spec's order)."""
+    return [(markdown_code(f"flows/{h.id}.flow.json"), flowchart(graph, edge_words(h)))
+            for h, graph in zip(spec.handoffs, graphs, strict=True)]
 
 
-def install_doc(spec: Spec, actions: list[ActionFile]) -> str:
+def install_doc(spec: Spec, actions: list[ActionFile], graphs: list[Graph]) -> str:
     return render(
         "INSTALL.md.j2", spec=spec, spec_name=spec.source.name,
         actions=[(a, action_path(spec, a)) for a in actions], runtime_path=runtime_path(spec),
         actions_dir=layout.actions_dir(spec.target.actions_scope, spec.target.bot) / spec.target.namespace,
         env=required_env(spec), nodemailer="nodemailer" in npm_packages(spec),
         enable_snippet=json.dumps(enable_snippet(spec)), channel_notes=channel_notes(spec), trigger_lines=trigger_lines(spec),
-        diagrams=flow_diagrams(spec),
+        diagrams=flow_diagrams(spec, graphs),
     )

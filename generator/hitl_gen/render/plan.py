@@ -110,8 +110,10 @@ def build_plan(spec: Spec, existing: ExistingBot | None = None, *, install_doc_f
     ids = IdAllocator(spec.target.bot, existing.foreign_ids)
     elements: dict[str, list[dict]] = {kind: [] for kind in ELEMENT_TYPES}
     own_flows: list[str] = []  # the handoffs' flows and skill sub-flows, where typed triggers must not fire
+    graphs = []  # drawn again in INSTALL.md
     for handoff in spec.handoffs:
         flow = handoff_flow(spec, handoff, ids)
+        graphs.append(flow.graph)
         own_flows += [flow.name, *(call.flow_path for call in flow.skills)]
         files.append(PlannedFile(bot / "flows" / flow.name, _json_bytes(flow.flow)))
         files.append(PlannedFile(bot / "flows" / flow.name.replace(".flow.json", ".ui.json"), _json_bytes(flow.ui)))
@@ -132,6 +134,6 @@ def build_plan(spec: Spec, existing: ExistingBot | None = None, *, install_doc_f
     config_name, config = module_config(spec)
     files.append(PlannedFile(bot / "config" / config_name, _json_bytes(config)))
     if install_doc_file:
-        files.append(PlannedFile(PurePosixPath("INSTALL.md"), install_doc(spec, actions).encode("utf-8")))
+        files.append(PlannedFile(PurePosixPath("INSTALL.md"), install_doc(spec, actions, graphs).encode("utf-8")))
     hashes = {e["id"]: element_hash(e) for items in elements.values() for e in items}
     return Plan(sorted(files, key=lambda f: f.path.parts), hashes)  # PurePosixPath's order, without 200 000 calls of its __lt__

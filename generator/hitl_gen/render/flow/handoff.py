@@ -74,12 +74,13 @@ class HandoffFlow(NamedTuple):
     ui: dict
     skills: list[SkillCall]
     elements: dict[str, list[dict]]  # content type -> elements
+    graph: Graph                     # what the flow was serialised from (INSTALL.md draws it)
 
 
 def handoff_flow(spec: Spec, handoff: Handoff, ids: IdAllocator) -> HandoffFlow:
     graph = handoff_graph(spec, handoff)
     out = serialise(graph, layout(graph), ids, handoff.id, f"hitl-gen handoff {handoff.id}")
-    return HandoffFlow(f"{handoff.id}.flow.json", out.flow, out.ui, out.skills, out.elements)
+    return HandoffFlow(f"{handoff.id}.flow.json", out.flow, out.ui, out.skills, out.elements, graph)
 
 
 class _Wiring(GraphBuilder):
