@@ -133,6 +133,12 @@ function explain(err, what) {
   return `${what} failed: ${err.message || err}`
 }
 
+// Why a step failed, in one sentence: explain() for a request that failed; the error's own
+// message otherwise (hitl-gen's checks, e.g. expectAnswer, already say what and why).
+function failedStep(err, what) {
+  return err && err.config ? explain(err, what) : err.message
+}
+
 function timedOut(err) {
   return err.code === 'ECONNABORTED' || /timeout/i.test(err.message || '')
 }
@@ -485,7 +491,7 @@ async function handToAgents() {
     await createHandoff()
     return true
   } catch (err) {
-    fail(err.config ? explain(err, 'handing the conversation to an agent') : err.message)
+    fail(failedStep(err, 'handing the conversation to an agent'))
     return false
   }
 }
@@ -501,8 +507,6 @@ function userMessage(handedOver, closed, tried) {
 // Each step is isolated: a failed alert does not stop the handover, a failed
 // handover still alerts agents, and nothing is thrown to the dialog engine.
 async function handOver() {
-  temp.hitl_failed = false
-  temp.hitl_error = ''
   temp.hitl_no_agent = false
   const closed = CONFIG.hours ? decideHours() === 'closed' : false
   if (CONFIG.fullName) {
@@ -534,13 +538,11 @@ async function handOver() {
 // Hands the conversation back to the bot. With hitlnext the agent resolves the
 // handoff in the HITL Next screen; this action then only tells the user.
 async function resumeBot() {
-  temp.hitl_failed = false
-  temp.hitl_error = ''
   if (CONFIG.module === 'hitl') {
     try {
       await setPaused('unpause', CONFIG.pauseScope)
     } catch (err) {
-      fail(err.config ? explain(err, 'unpausing the conversation') : err.message)
+      fail(failedStep(err, 'unpausing the conversation'))
       return
     }
   }
@@ -551,8 +553,6 @@ async function resumeBot() {
 
 // hitl-gen/pause and hitl-gen/unpause (CONFIG.action), for builders' own flows.
 async function pauseOrUnpause() {
-  temp.hitl_failed = false
-  temp.hitl_error = ''
   const scope = (args && args.scope) || CONFIG.pauseScope
   if (scope !== 'conversation' && scope !== 'user') {
     fail(`scope must be "conversation" or "user", not "${scope}"`)
@@ -561,13 +561,17 @@ async function pauseOrUnpause() {
   try {
     await setPaused(CONFIG.action, scope)
   } catch (err) {
-    fail(err.config ? explain(err, `${CONFIG.action === 'pause' ? 'pausing' : 'unpausing'} the conversation`) : err.message)
+    fail(failedStep(err, `${CONFIG.action === 'pause' ? 'pausing' : 'unpausing'} the conversation`))
   }
 }
 
 // What each generated action runs: its file names the entry. None throws to the dialog
-// engine: the ones a flow branches on set temp.hitl_failed, the others log.
-const failing = step => () => step().catch(err => fail(`unexpected error: ${err && err.message}`))
+// engine: the ones a flow branches on set temp.hitl_failed (cleared as they start), the others log.
+const failing = step => () => {
+  temp.hitl_failed = false
+  temp.hitl_error = ''
+  return step().catch(err => fail(`unexpected error: ${err && err.message}`))
+}
 const logging = (what, step) => async () => {
   try {
     await step()

@@ -1,6 +1,10 @@
 // What each generated action runs: its file names the entry. None throws to the dialog
-// engine: the ones a flow branches on set temp.hitl_failed, the others log.
-const failing = step => () => step().catch(err => fail(`unexpected error: ${err && err.message}`))
+// engine: the ones a flow branches on set temp.hitl_failed (cleared as they start), the others log.
+const failing = step => () => {
+  temp.hitl_failed = false
+  temp.hitl_error = ''
+  return step().catch(err => fail(`unexpected error: ${err && err.message}`))
+}
 const logging = (what, step) => async () => {
   try {
     await step()

@@ -50,6 +50,12 @@ function explain(err, what) {
   return `${what} failed: ${err.message || err}`
 }
 
+// Why a step failed, in one sentence: explain() for a request that failed; the error's own
+// message otherwise (hitl-gen's checks, e.g. expectAnswer, already say what and why).
+function failedStep(err, what) {
+  return err && err.config ? explain(err, what) : err.message
+}
+
 function timedOut(err) {
   return err.code === 'ECONNABORTED' || /timeout/i.test(err.message || '')
 }

@@ -1,13 +1,11 @@
 // Hands the conversation back to the bot. With hitlnext the agent resolves the
 // handoff in the HITL Next screen; this action then only tells the user.
 async function resumeBot() {
-  temp.hitl_failed = false
-  temp.hitl_error = ''
   if (CONFIG.module === 'hitl') {
     try {
       await setPaused('unpause', CONFIG.pauseScope)
     } catch (err) {
-      fail(err.config ? explain(err, 'unpausing the conversation') : err.message)
+      fail(failedStep(err, 'unpausing the conversation'))
       return
     }
   }
@@ -18,8 +16,6 @@ async function resumeBot() {
 
 // hitl-gen/pause and hitl-gen/unpause (CONFIG.action), for builders' own flows.
 async function pauseOrUnpause() {
-  temp.hitl_failed = false
-  temp.hitl_error = ''
   const scope = (args && args.scope) || CONFIG.pauseScope
   if (scope !== 'conversation' && scope !== 'user') {
     fail(`scope must be "conversation" or "user", not "${scope}"`)
@@ -28,6 +24,6 @@ async function pauseOrUnpause() {
   try {
     await setPaused(CONFIG.action, scope)
   } catch (err) {
-    fail(err.config ? explain(err, `${CONFIG.action === 'pause' ? 'pausing' : 'unpausing'} the conversation`) : err.message)
+    fail(failedStep(err, `${CONFIG.action === 'pause' ? 'pausing' : 'unpausing'} the conversation`))
   }
 }

@@ -14,7 +14,7 @@ async function handToAgents() {
     await createHandoff()
     return true
   } catch (err) {
-    fail(err.config ? explain(err, 'handing the conversation to an agent') : err.message)
+    fail(failedStep(err, 'handing the conversation to an agent'))
     return false
   }
 }
@@ -30,8 +30,6 @@ function userMessage(handedOver, closed, tried) {
 // Each step is isolated: a failed alert does not stop the handover, a failed
 // handover still alerts agents, and nothing is thrown to the dialog engine.
 async function handOver() {
-  temp.hitl_failed = false
-  temp.hitl_error = ''
   temp.hitl_no_agent = false
   const closed = CONFIG.hours ? decideHours() === 'closed' : false
   if (CONFIG.fullName) {
