@@ -37,7 +37,9 @@ def expected_calls(raw: dict, handoff: dict) -> dict[str, dict]:
     else:
         if handoff.get("check_agents", False):
             calls["check_agents"] = _skill("get", API + "/mod/hitlnext/agents", AUTH, "", "hitl_agents")
-        body = '{"userId":"{{{event.target}}}","userThreadId":"{{{event.threadId}}}","userChannel":"{{{event.channel}}}"}'
+        # hitlnext 12.28+ takes a time limit in seconds (timeoutDelay) in the same body
+        limit = f',"timeoutDelay":{handoff["timeout"]["after_s"]}' if "timeout" in handoff else ""
+        body = '{"userId":"{{{event.target}}}","userThreadId":"{{{event.threadId}}}","userChannel":"{{{event.channel}}}"' + limit + "}"
         calls["handoff"] = _skill("post", API + "/mod/hitlnext/handoffs", AUTH, body, "hitl_handoff")
     for index, alert in enumerate(handoff.get("alert", [])):
         if "webhook" in alert:  # the request prepare_call_api builds; no server token goes to a webhook

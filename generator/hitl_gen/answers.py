@@ -96,6 +96,14 @@ def paused(response: httpx.Response) -> None:
         raise Malformed(f"with {_excerpt(response.text)} where Botpress answers OK")
 
 
+def handoff(response: httpx.Response) -> dict:
+    """A HITL Next handoff: an object with its id and status."""
+    item = json_object(response)
+    if not isinstance(item.get("id"), _ID) or not isinstance(item.get("status"), str):
+        raise Malformed(f"with {_excerpt(response.text)} where a handoff (an object with an id and a status) belongs")
+    return item
+
+
 def version(response: httpx.Response) -> str:
     text = response.text.strip()
     if not VERSION.fullmatch(text):

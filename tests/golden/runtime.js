@@ -208,6 +208,7 @@ async function createHandoff() {
     throw new Error(`HITL Next needs a conversation thread, and channel "${event.channel}" has none; use channel-web or the hitl module`)
   }
   const body = { userId: event.target, userThreadId: String(event.threadId), userChannel: event.channel }
+  if (CONFIG.timeout) body[CONFIG.timeout.field] = CONFIG.timeout.seconds  // hitlnext 12.28+: expires unassigned
   const response = await axios.post(CONFIG.routes.handoffs, body, await botApi())
   // 201 with the new handoff, or 200 "OK" when this conversation already has an active one.
   const fits = data => (response.status === 201 ? Boolean(data && data.id) : data === 'OK')

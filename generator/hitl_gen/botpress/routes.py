@@ -42,6 +42,8 @@ HITL_SESSION_ACTION = _ROUTES["hitl_session_action"]  # pause | unpause | isPaus
 HITL_USER_ACTION = _ROUTES["hitl_user_action"]
 HITLNEXT_HANDOFFS = _ROUTES["hitlnext_handoffs"]
 HITLNEXT_AGENTS = _ROUTES["hitlnext_agents"]
+HITLNEXT_AGENT_ONLINE = _ROUTES["hitlnext_agent_online"]
+HITLNEXT_HANDOFF_ACTION = _ROUTES["hitlnext_handoff_action"]["route"]  # {handoff}, {action}: assign | resolve | reject
 
 HITL_SCREEN = _MODULES["hitl"]["screen"]
 HITLNEXT_SCREEN = _MODULES["hitlnext"]["screen"]

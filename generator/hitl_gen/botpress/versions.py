@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hitl_gen.botpress.knowledge import table
+from hitl_gen.botpress.knowledge import lookup, table
 
 Version = tuple[int, int, int]
 
@@ -38,3 +38,15 @@ def has_hitlnext(version: Version) -> bool:
 
 def has_module(module: str, version: Version) -> bool:
     return version >= parse(_TABLE["modules"][module]["since"])
+
+
+def has(feature: str, version: Version) -> bool:
+    """Whether `version` has the table entry `feature` (a dotted name such as
+    `modules.hitlnext.exits`): from its `since`, and before its `until` if it has one."""
+    entry = lookup(feature)
+    return parse(entry.get("since", "12.0.0")) <= version and ("until" not in entry or version < parse(entry["until"]))
+
+
+def since(feature: str) -> str:
+    """The first release with `feature`, as the table writes it."""
+    return lookup(feature)["since"]

@@ -10,10 +10,17 @@ from __future__ import annotations
 from hitl_gen.channels.admin_notification import AdminNotificationChannel
 from hitl_gen.channels.base import AlertChannel, EnvVar
 from hitl_gen.channels.email import EmailChannel
+from hitl_gen.channels.hitlnext_events import HitlnextEventsChannel
 from hitl_gen.channels.teams import TeamsChannel
 from hitl_gen.channels.webhook import WebhookChannel
 
-CHANNELS: tuple[AlertChannel, ...] = (WebhookChannel(), EmailChannel(), AdminNotificationChannel(), TeamsChannel())
+CHANNELS: tuple[AlertChannel, ...] = (WebhookChannel(), EmailChannel(), AdminNotificationChannel(), TeamsChannel(),
+                                      HitlnextEventsChannel())
+
+
+def senders() -> tuple[AlertChannel, ...]:
+    """The channels whose alerts generated code sends (the runtime includes their senders)."""
+    return tuple(c for c in CHANNELS if c.sender)
 _BY_KIND = {channel.kind: channel for channel in CHANNELS}
 
 

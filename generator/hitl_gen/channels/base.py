@@ -26,7 +26,7 @@ class AlertChannel:
     @property
     def js_sources(self) -> tuple[str, ...]:
         """The JavaScript files an action that sends this alert includes."""
-        return (f"channels/{self.kind}.js",)
+        return (f"channels/{self.kind}.js",) if self.sender else ()
 
     def build(self, body: dict, languages: tuple[str, ...]) -> Any:
         """The alert's model value, from schema- and semantics-valid data."""
@@ -35,6 +35,10 @@ class AlertChannel:
     def problems(self, doc, path: tuple, body: dict, target: dict) -> Iterator:
         """What the schema cannot say about a body (Problems located in doc)."""
         return iter(())
+
+    def sent_by_botpress(self, alert) -> bool:
+        """Botpress sends it itself from its configuration: no step, no sender, only INSTALL.md."""
+        return False
 
     def skill_only(self, alert) -> bool:
         """Only a skill in the generated flow can send it (the start action skips it)."""

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from hitl_gen import channels, hours, triggers
-from hitl_gen.botpress import layout, routes
+from hitl_gen.botpress import hitlnext, layout, routes
 from hitl_gen.render.content import user_attributes
 from hitl_gen.render.jinja_env import render
 from hitl_gen.render.runtime import CATEGORY, botpress_config, runtime_config
@@ -48,7 +48,7 @@ class ActionFile(NamedTuple):
 
 
 REASON = Param("reason", "string", "Why the user asked for a person; agents see it in alerts")
-KINDS = Param("kinds", "string", f"Comma-separated alert kinds to send ({', '.join(channels.kinds())}); all when empty")
+KINDS = Param("kinds", "string", f"Comma-separated alert kinds to send ({', '.join(c.kind for c in channels.senders())}); all when empty")
 SCOPE = Param("scope", "string", "conversation (default: only this conversation) or user (every conversation of this user)")
 
 
@@ -115,7 +115,8 @@ REPORT_FAILURE = {"start", "resume"}
 
 
 def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFile]:
-    alerts = [channels.of(a).config(a) for a in handoff.alerts if not channels.of(a).skill_only(a)]
+    alerts = [channels.of(a).config(a) for a in handoff.alerts
+              if not (channels.of(a).skill_only(a) or channels.of(a).sent_by_botpress(a))]
     h = _Handoff(spec, handoff, prefix, _action_config(spec), alerts)
     optional = [_set_full_name(h) if handoff.full_name else None, _alert_agents(h) if alerts else None,
                 _hours(h) if handoff.hours else None]
@@ -142,7 +143,15 @@ def _start(h: _Handoff) -> ActionFile:
         params=(REASON,)),
         {"pauseScope": handoff.pause_scope, "checkAgents": handoff.check_agents, "fullName": _full_name(handoff),
          "alerts": h.alerts, "say": dict(handoff.say), "failureSay": dict(handoff.failure_say),
-         "noAgentSay": dict(handoff.no_agent_say) if handoff.no_agent_say else None, **_hours_config(handoff, table=True)})
+         "noAgentSay": dict(handoff.no_agent_say) if handoff.no_agent_say else None, **_hours_config(handoff, table=True),
+         **_timeout_config(h)})
+
+
+def _timeout_config(h: _Handoff) -> dict:
+    """The handoff body's time limit (hitlnext 12.28+); the key only when the spec sets one."""
+    if not h.handoff.timeout:
+        return {}
+    return {"timeout": {"field": hitlnext.timeout_field(h.spec.target.botpress), "seconds": h.handoff.timeout.after_s}}
 
 
 def _set_full_name(h: _Handoff) -> ActionFile:

@@ -43,7 +43,7 @@ def botpress_config(module: str) -> dict:
 @cache
 def runtime_source() -> str:
     known = {module: botpress_config(module) for module in table()["modules"]}
-    return render("runtime.js.j2", version=__version__, category=CATEGORY, alert_channels=channels.CHANNELS, known=known)
+    return render("runtime.js.j2", version=__version__, category=CATEGORY, alert_channels=channels.senders(), known=known)
 
 
 @cache

@@ -46,6 +46,11 @@ class FullName(NamedTuple):
 Alert = Any
 
 
+class Timeout(NamedTuple):
+    after_s: int
+    say: Text
+
+
 class Handoff(NamedTuple):
     id: str
     description: str
@@ -61,6 +66,7 @@ class Handoff(NamedTuple):
     resume_say: Text | None
     hours: Hours | None = None      # business hours (hitl_gen.hours)
     way_back: WayBack = WayBack()   # after the hand-back: satisfaction, then (hitl_gen.way_back)
+    timeout: Timeout | None = None  # hitlnext 12.28+: how long the handoff waits for an agent
 
 
 class Spec(NamedTuple):
@@ -99,4 +105,5 @@ def _handoff(raw: dict, languages: tuple[str, ...]) -> Handoff:
         resume_say=text_of(raw["resume"]["say"], languages) if "say" in raw.get("resume", {}) else None,
         hours=build_hours(raw.get("hours"), languages),
         way_back=build_way_back(raw.get("resume"), languages),
+        timeout=Timeout(raw["timeout"]["after_s"], text_of(raw["timeout"]["say"], languages)) if "timeout" in raw else None,
     )

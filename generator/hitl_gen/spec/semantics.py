@@ -7,7 +7,7 @@ import re
 from typing import Any, Iterator
 
 from hitl_gen import channels, hours, triggers, way_back
-from hitl_gen.botpress import versions
+from hitl_gen.botpress import hitlnext, versions
 from hitl_gen.errors import Problem
 from hitl_gen.spec.located_yaml import LocatedDocument
 from hitl_gen.texts import PLACEHOLDER, PLACEHOLDERS, placeholder_problems, walk_strings
@@ -65,7 +65,7 @@ def _target_problems(doc: LocatedDocument, target: dict) -> Iterator[Problem]:
 
 def _module_problems(doc: LocatedDocument, path: tuple, handoff: dict, target: dict) -> Iterator[Problem]:
     if target["module"] == "hitl":
-        for key in ("check_agents", "no_agent"):
+        for key in ("check_agents", "no_agent", "timeout"):
             if key in handoff:
                 yield doc.problem(path + (key,), f"{key!r} needs module: hitlnext (the classic hitl module "
                                   "cannot tell whether an agent is online); remove it or switch target.module", at_key=True)
@@ -78,12 +78,16 @@ def _module_problems(doc: LocatedDocument, path: tuple, handoff: dict, target: d
                               "for when no agent is online; add it")
         if "no_agent" in handoff and not handoff.get("check_agents"):
             yield doc.problem(path + ("no_agent",), "'no_agent' is only used with check_agents: true; add it or remove 'no_agent'", at_key=True)
+        if "timeout" in handoff and not versions.has(hitlnext.TIMEOUT, versions.parse(target["botpress"])):
+            yield doc.problem(path + ("timeout",), f"HITL Next waits for an agent without a time limit before Botpress "
+                              f"{versions.since(hitlnext.TIMEOUT)} (target.botpress is {target['botpress']}); raise "
+                              "target.botpress if the bot runs a newer release, or remove 'timeout'", at_key=True)
 
 
 def _texts(path: tuple, handoff: dict) -> Iterator[tuple[tuple, Any, bool]]:
     """Every message of a handoff, and whether agents (not users) read it."""
     yield path + ("say",), handoff["say"], False
-    for key in ("on_failure", "no_agent", "resume"):
+    for key in ("on_failure", "no_agent", "timeout", "resume"):
         if "say" in handoff.get(key, {}):
             yield path + (key, "say"), handoff[key]["say"], False
     for name, value in handoff["trigger"].items():

@@ -43,6 +43,8 @@ class AlertFlow:
 def alert_steps(handoff: Handoff) -> AlertSteps:
     flow, steps, in_code = AlertFlow(), [], set()
     for index, alert in enumerate(handoff.alerts):
+        if channels.of(alert).sent_by_botpress(alert):
+            continue
         step = channels.of(alert).flow_step(alert, index, flow)
         if step is None:
             in_code.add(alert.kind)

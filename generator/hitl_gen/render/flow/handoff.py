@@ -10,6 +10,12 @@ then laid out and serialised.
     failures → failed (say) → #      no agent online → no_agent (say) → #
     outside the business hours → off_hours (say) → #   (off_hours.py; way_back.py after `back`)
 
+hitlnext from 12.28 (botpress/hitlnext.py) tells the bot how a handoff ended with an event
+of its own: handed_over then takes `timed_out` (timeout.say) when the handoff expired, and
+`resume` when the agent resolved it, at once; on that event, which is no user message,
+`back` and `timed_out` wait for the user's next message before the builder's flows get
+the conversation again (`<node>_wait`). Before 12.28 the user's next message moves on.
+
 Agents are alerted after the hand-over, whatever its outcome: Botpress's Call-API skill
 has no timeout, so a slow alert endpoint placed before the pause held the user's pause
 back for as long as it stalled (benchmarks/load.py measured over a minute).
@@ -21,9 +27,10 @@ read may hold it longer than the call).
 
 from __future__ import annotations
 
+import json
 from typing import NamedTuple
 
-from hitl_gen.botpress import routes
+from hitl_gen.botpress import hitlnext, routes, versions
 from hitl_gen.render.flow import off_hours, way_back
 from hitl_gen.render.flow.alerts import AlertSteps, alert_steps
 from hitl_gen.render.flow.graph import END, JSON_HEADERS, ChoiceElement, Graph, GraphBuilder, Say, Skill, TextElement, call_api
@@ -39,7 +46,7 @@ BUTTON_VALUE = "agent"
 AUTH_HEADERS = {"Authorization": "{{{temp." + API + ".authorization}}}", **JSON_HEADERS}
 API_BASE = "{{{temp." + API + ".baseURL}}}"
 AGENT_ONLINE = "Array.isArray(temp.hitl_agents.body) && temp.hitl_agents.body.some(agent => agent.online)"
-HANDOFF_BODY = '{"userId":"{{{event.target}}}","userThreadId":"{{{event.threadId}}}","userChannel":"{{{event.channel}}}"}'
+HANDOFF_FIELDS = {"userId": "{{{event.target}}}", "userThreadId": "{{{event.threadId}}}", "userChannel": "{{{event.channel}}}"}
 
 
 def _set(name: str, value: str) -> str:
@@ -65,6 +72,8 @@ def edge_words(handoff: Handoff) -> dict[str, str]:
     INSTALL.md (render/mermaid.py); skill exits (success, failure, a choice) speak for themselves."""
     words = {AGENT_ONLINE: "agent online", _is(HANDED): "handed over", _is(NO_AGENT): "no agent online",
              _is(CLOSED): "closed", "temp.hitl_failed": "failed"}
+    exits = hitlnext.exits(versions.NEWEST_SUPPORTED)
+    words.update({exits.condition(exits.timed_out): "no agent in time", exits.by_hitlnext: "hitlnext's event"})
     return {**words, **off_hours.edge_words(handoff), **way_back.EDGE_WORDS}
 
 
@@ -104,6 +113,11 @@ class _Wiring(GraphBuilder):
     def uses_agent_check(self) -> bool:
         return self.spec.target.module == "hitlnext" and self.handoff.check_agents
 
+    @property
+    def exits(self) -> hitlnext.Exits | None:
+        """How hitlnext tells this Botpress that a handoff ended, if it does (12.28+)."""
+        return hitlnext.exits(self.spec.target.botpress) if self.spec.target.module == "hitlnext" else None
+
 
 def handoff_graph(spec: Spec, handoff: Handoff) -> Graph:
     w = _Wiring(spec, handoff)
@@ -130,7 +144,9 @@ def _entry(w: _Wiring) -> None:
     # A flow's ends (#) return to the caller in the same turn, where the condition that
     # started the handoff is checked again (FACTS §12): clear it on the way in.
     asked = off_hours.first_step(w.handoff, "prepare")
-    w.standard("entry", [_forget(trigger_keys(w.handoff).flag)], {"true": "button" if button else asked})
+    # hitlnext's exit flags stay in temp after a handoff: the next one must not find them set.
+    forget = [_forget(key) for key in (trigger_keys(w.handoff).flag, *(w.exits.keys if w.exits else ()))]
+    w.standard("entry", forget, {"true": "button" if button else asked})
     if button:
         keywords = list(dict.fromkeys([BUTTON_VALUE, *button.label.values(), *every_word(button.keywords)]))
         choice = ChoiceElement("button", button.question, button.label, BUTTON_VALUE)
@@ -178,8 +194,10 @@ def _hitlnext(w: _Wiring) -> None:
         w.standard("agent_online", [FORGET_TOKEN], {AGENT_ONLINE: "handoff_token", "true": NO_AGENT})
         w.standard("no_agent", [Say(TextElement("no_agent", w.handoff.no_agent_say))], {"true": END})
     w.token("handoff_token", "handoff")
+    timeout = w.handoff.timeout
+    fields = {**HANDOFF_FIELDS, **({hitlnext.timeout_field(w.spec.target.botpress): timeout.after_s} if timeout else {})}
     handoff = call_api("handoff", "post", API_BASE + routes.HITLNEXT_HANDOFFS, "hitl_handoff", headers=AUTH_HEADERS,
-                       body=HANDOFF_BODY)
+                       body=json.dumps(fields, separators=(",", ":")))
     w.call("handoff", handoff, HANDED, NOT_HANDED)
 
 
@@ -187,7 +205,13 @@ def _handed_over_and_back(w: _Wiring, unpause: Skill | None) -> None:
     handoff = w.handoff
     # Said by the flow in the user's language, for hitlnext too: its own transferMessage
     # would go out in the bot's default language (config/hitlnext.json leaves it empty).
-    w.standard("handed_over", [FORGET_TOKEN, Say(TextElement("say", handoff.say))], {"true": "resume"}, wait=True)
+    # Waits for the hand-back: the user's next message, or from 12.28 hitlnext's own event
+    # (resolved, or expired after timeout.after_s).
+    waited = {"true": "resume"}
+    if w.exits and handoff.timeout:
+        waited = {w.exits.condition(w.exits.timed_out): "timed_out", **waited}
+        w.standard("timed_out", [Say(TextElement("timeout", handoff.timeout.say))], _settled(w, "timed_out", END))
+    w.standard("handed_over", [FORGET_TOKEN, Say(TextElement("say", handoff.say))], waited, wait=True)
     w.standard("failed", [FORGET_TOKEN, Say(TextElement("failed", handoff.failure_say))], {"true": END})
     if unpause:
         w.token("resume", "unpause")
@@ -199,4 +223,16 @@ def _handed_over_and_back(w: _Wiring, unpause: Skill | None) -> None:
     else:
         w.standard("resume", [w.action("prepare_call_api")], {"true": "back"})
     back = [FORGET_TOKEN] + ([Say(TextElement("resume", handoff.resume_say))] if handoff.resume_say else [])
-    w.standard("back", back, {"true": way_back.first_step(handoff)})
+    after = way_back.first_step(handoff)
+    w.standard("back", back, {"true": after} if after == way_back.SATISFACTION else _settled(w, "back", after))
+
+
+def _settled(w: _Wiring, node: str, then: str) -> dict[str, str]:
+    """The edges out of `node` towards `then`, a step that gives the conversation back to
+    the builder's flows. hitlnext's own event (12.28+) is no user message: the builder's
+    flows must not answer it, so on that event the flow first waits for the user's next
+    message (`<node>_wait`); a user's message goes straight on."""
+    if not w.exits:
+        return {"true": then}
+    w.standard(f"{node}_wait", [], {"true": then}, wait=True)
+    return {w.exits.by_hitlnext: f"{node}_wait", "true": then}

@@ -11,7 +11,7 @@ const CONFIG = {
   "module": "hitl",
   "languages": ["en"],
   "timeoutMs": 1500,
-  "runtime": "hitl-gen/runtime-a4fc2af6472c.js",
+  "runtime": "hitl-gen/runtime-2b7f58bb17de.js",
   "action": "unpause",
   "pauseScope": "conversation"
 }
