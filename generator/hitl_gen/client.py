@@ -18,6 +18,7 @@ import os
 import re
 import time
 import urllib.request
+from urllib.parse import quote
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -203,6 +204,20 @@ class BotpressClient:
         return self._call("GET", routes.bot_base(bot) + routes.HITLNEXT_AGENTS, answers.object_list,
                           what="listing HITL Next agents")
 
+    def go_online(self, bot: str) -> None:
+        """Mark the logged-in user online as a HITL Next agent of `bot` (taking and resolving need it)."""
+        self._call("POST", routes.bot_base(bot) + routes.HITLNEXT_AGENT_ONLINE, answers.json_object, json={"online": True},
+                   what="going online as a HITL Next agent")
+
+    def handoff_action(self, bot: str, handoff: int | str, action: str, *, on_status: dict[int, str] | None = None) -> dict:
+        """assign (to the logged-in agent), resolve or reject one handoff; its new state."""
+        path = routes.bot_base(bot) + routes.fill(routes.HITLNEXT_HANDOFF_ACTION, handoff=quote(str(handoff), safe=""), action=action)
+        if action == "reject":  # Express's 404 on a release without the route (table: routes.hitlnext_handoff_action)
+            on_status = {404: "this Botpress has no route to reject a HITL Next handoff (12.22.1 has none, 12.31.10 has): "
+                              f"resolve it instead (`hitl-gen resolve {handoff}`)", **(on_status or {})}
+        return self._call("POST", path, answers.handoff, json={}, what=f"{HANDOFF_DOING[action]} handoff {handoff}",
+                          on_status=on_status)
+
     # ---- plumbing ------------------------------------------------------------------
     def _call(self, method: str, path: str, expect: Callable[[httpx.Response], Any], *, what: str, **kwargs) -> Any:
         """_request, then what `expect` (answers.py) reads from the answer."""
@@ -216,7 +231,7 @@ class BotpressClient:
             raise BadAnswer(f"{self.url}: {what}: {method} {path} answered {response.status_code} {bad}; {CHECK_URL}") from None
 
     def _request(self, method: str, path: str, *, what: str, on_500: str | None = None, on_404: str | None = None,
-                 missing_route_ok: bool = False, deadline: float | None = None, max_bytes: int = MAX_BODY_BYTES,
+                 on_status: dict[int, str] | None = None, missing_route_ok: bool = False, deadline: float | None = None, max_bytes: int = MAX_BODY_BYTES,
                  **kwargs) -> httpx.Response:
         """A 2xx, read whole; `auth=None` (httpx's own argument) sends no token: login and the public routes.
         `deadline` (seconds, retries included) and `max_bytes` (of a 2xx body) default to the client's."""
@@ -225,7 +240,7 @@ class BotpressClient:
         if status >= 400:
             if missing_route_ok and status == 404 and _express_404(response):
                 return response
-            raise ServerError(self._explain(method, path, response, what, on_500, on_404))
+            raise ServerError(self._explain(method, path, response, what, on_500, on_404, on_status))
         if not response.is_success:  # a redirect, or a 1xx as a final answer: nothing Botpress sends
             raise BadAnswer(self._not_followed(method, path, response, what))
         return response
@@ -290,9 +305,11 @@ class BotpressClient:
                            "the ids with `hitl-gen sessions`, and the server log")
 
     def _explain(self, method: str, path: str, response: httpx.Response, what: str, on_500: str | None,
-                 on_404: str | None = None) -> str:
+                 on_404: str | None = None, on_status: dict[int, str] | None = None) -> str:
         status = response.status_code
         where = f"{self.url}: {what}: {method} {path} answered {status}"
+        if status in (on_status or {}):  # the caller knows what this status means here
+            return f"{where}: {on_status[status]}"
         if status == 401:
             if path == routes.LOGIN:
                 return f"{where}: the e-mail or password is wrong; check them (the password comes from BP_PASSWORD or the prompt)"
@@ -313,6 +330,9 @@ class BotpressClient:
             return f"{where}: {on_500}"
         text = " ".join(response.text[:200].split())  # one line; control characters are escaped when printed
         return f"{where}: {text or response.reason_phrase}; see the Botpress server log"
+
+
+HANDOFF_DOING = {"assign": "taking", "resolve": "resolving", "reject": "rejecting"}
 
 
 def _size(count: int) -> str:

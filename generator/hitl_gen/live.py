@@ -56,6 +56,15 @@ class Check:
     ok: bool
     detail: str
     code: int = ExitCode.OK  # a failed check: its error's exit code
+    warning: bool = False    # passed, but something to fix (the spec targets another Botpress)
+
+    @property
+    def state(self) -> str:
+        return "FAIL" if not self.ok else ("WARN" if self.warning else "OK")
+
+
+class WarningText(str):
+    """A check's detail that is a warning, not a plain pass."""
 
 
 def doctor(connection: Connection, client: BotpressClient, *, email: str | None, password: str | None,
@@ -65,7 +74,8 @@ def doctor(connection: Connection, client: BotpressClient, *, email: str | None,
 
     def run(name: str, step) -> bool:
         try:
-            checks.append(Check(name, True, step()))
+            detail = step()
+            checks.append(Check(name, True, str(detail), warning=isinstance(detail, WarningText)))
             return True
         except (ServerError, ConnectionProblem) as err:  # BadAnswer is a ServerError
             checks.append(Check(name, False, str(err), err.exit_code))
@@ -90,7 +100,9 @@ def doctor(connection: Connection, client: BotpressClient, *, email: str | None,
     def version() -> str:
         found = client.version()
         if connection.botpress and found != connection.botpress:
-            return f"Botpress {found} (the spec targets {connection.botpress}: rebuild with target.botpress: \"{found}\")"
+            return WarningText(f"the server runs Botpress {found} but the spec targets {connection.botpress}: what hitl-gen "
+                            f"generates depends on the release (routes, HITL Next's exits), so set target.botpress: "
+                            f"\"{found}\" in the spec and build or deploy again")
         return f"Botpress {found}"
 
     steps = [

@@ -1,5 +1,5 @@
-"""The commands that talk to a live Botpress: login, pause, unpause, status, sessions
-and doctor (deploy, undeploy and restore: deploy_commands.py). Like cli.py, they parse,
+"""The commands that talk to a live Botpress: login, pause, unpause, status, sessions,
+handoffs, resolve, reject and doctor (deploy, undeploy and restore: deploy_commands.py). Like cli.py, they parse,
 call and print; client.py and live.py do the talking. What they print may come from the
 server (names, messages, ids, versions), so it goes through terminal.printable (_say)."""
 
@@ -46,6 +46,15 @@ def add_parsers(commands, path_type) -> None:
     sessions.add_argument("--paused", action="store_true", help="only paused sessions")
     sessions.add_argument("--search", help="text to look for")
     sessions.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    handoffs = commands.add_parser("handoffs", help="list HITL Next handoffs")
+    connection_flags(handoffs)
+    handoffs.add_argument("--status", choices=("pending", "assigned", "resolved", "rejected", "expired"),
+                          help="only handoffs in this state")
+    handoffs.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    for name, doing in (("resolve", "take (as the logged-in agent, online) and resolve"), ("reject", "reject")):
+        command = commands.add_parser(name, help=f"{doing} a HITL Next handoff: the bot takes the conversation back")
+        connection_flags(command)
+        command.add_argument("handoff", help="the handoff's id (from `hitl-gen handoffs`)")
     doctor = commands.add_parser("doctor", help="check server, login, bot, module routes and version, in order")
     connection_flags(doctor)
     doctor.add_argument("--module", choices=("hitl", "hitlnext"), default=None,
@@ -151,13 +160,63 @@ def _sessions(args, out: TextIO) -> int:
     rows = [("SESSION", "PAUSED", "CHANNEL", "USER", "THREAD", "NAME", "LAST MESSAGE")]
     for s in items:  # answers.sessions checked each field's type
         last = (s.get("lastMessage") or {}).get("text") or ""
-        cells = (str(s["id"]), "yes" if s["isPaused"] else "no", s.get("channel") or "", str(s["user"]["id"]),
-                 str(s.get("threadId") or ""), s["user"].get("fullName") or "", last[:40])
-        rows.append(tuple(printable(cell) for cell in cells))
+        rows.append((str(s["id"]), "yes" if s["isPaused"] else "no", s.get("channel") or "", str(s["user"]["id"]),
+                     str(s.get("threadId") or ""), s["user"].get("fullName") or "", last[:40]))
+    _table(rows, out)
+    return ExitCode.OK
+
+
+def _table(rows: list[tuple[str, ...]], out: TextIO) -> None:
+    rows = [tuple(printable(cell) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=out)
+
+
+def _handoffs(args, out: TextIO) -> int:
+    import json
+
+    from hitl_gen.terminal import printable_json
+
+    connection, _, client = _connect(args)
+    with client:
+        items = [h for h in client.handoffs(connection.bot) if not args.status or h.get("status") == args.status]
+    if args.json:
+        print(printable_json(json.dumps(items, indent=2, ensure_ascii=False)), file=out)
+        return ExitCode.OK
+    rows = [("HANDOFF", "STATUS", "CHANNEL", "USER", "THREAD", "AGENT", "CREATED")]
+    for h in items:
+        rows.append(tuple(str(h.get(key) or "") for key in ("id", "status", "userChannel", "userId", "userThreadId", "agentId", "createdAt")))
+    _table(rows, out)
     return ExitCode.OK
+
+
+def _settle_handoff(args, out: TextIO) -> int:
+    """resolve: HITL Next resolves only a handoff assigned to an online agent, so the
+    logged-in user goes online and takes a pending one first, as an agent does on screen."""
+    connection, _, client = _connect(args)
+    with client:
+        if args.command == "resolve":
+            client.go_online(connection.bot)
+            [state] = [h.get("status") for h in client.handoffs(connection.bot) if str(h.get("id")) == args.handoff] or [None]
+            if state == "pending":
+                _take(client, connection, args.handoff)
+        handoff = client.handoff_action(connection.bot, args.handoff, args.command)
+    _say(out, f"handoff {handoff['id']}: {handoff['status']}; the bot has the conversation again")
+    return ExitCode.OK
+
+
+def _take(client, connection, handoff: str) -> None:
+    """Assign a pending handoff to the logged-in agent. Before Messaging, HITL Next opens
+    the agent's side of the conversation in the agent's own webchat session, which only
+    the HITL Next screen has (seen on 12.22.1: 400 without it); say so."""
+    from hitl_gen.botpress import routes
+
+    screen = connection.url + routes.screen("hitlnext").format(bot=connection.bot)
+    client.handoff_action(connection.bot, handoff, "assign", on_status={400: (
+        f"the handoff is pending, and this Botpress lets an agent take one only from the HITL Next screen, whose web "
+        f"session it needs (12.22.1 does; 12.31.10 takes it from here): take it at {screen}, then run "
+        f"`hitl-gen resolve {handoff}` again")})
 
 
 def _doctor(args, out: TextIO) -> int:
@@ -170,9 +229,10 @@ def _doctor(args, out: TextIO) -> int:
         checks = live.doctor(connection, client, email=args.email or os.environ.get("BP_EMAIL"),
                              password=os.environ.get("BP_PASSWORD"), cache=cache)
     for check in checks:
-        _say(out, f"{'OK  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+        _say(out, f"{check.state:<4} {check.name}: {check.detail}")
     return next((check.code for check in checks if not check.ok), ExitCode.OK)
 
 
 COMMANDS = {"login": _login, "pause": _pause, "unpause": _pause, "status": _status, "sessions": _sessions, "doctor": _doctor,
+            "handoffs": _handoffs, "resolve": _settle_handoff, "reject": _settle_handoff,
             **deploy_commands.COMMANDS}

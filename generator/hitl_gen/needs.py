@@ -21,7 +21,7 @@ from hitl_gen.spec.model import Spec
 
 
 class Need(NamedTuple):
-    state: str   # OK | FAIL (deploy stops) | TODO (the API cannot show it: do it where the server runs)
+    state: str   # OK | WARN (goes on; fix it) | FAIL (deploy stops) | TODO (the API cannot show it: do it where the server runs)
     name: str
     detail: str
 
@@ -29,7 +29,7 @@ class Need(NamedTuple):
 def preflight(connection: live.Connection, client: AdminClient, *, email: str | None, password: str | None,
               cache: TokenCache) -> list[Need]:
     checks = live.doctor(connection, client, email=email, password=password, cache=cache)
-    return [Need("OK" if c.ok else "FAIL", c.name, c.detail) for c in checks]
+    return [Need(c.state, c.name, c.detail) for c in checks]
 
 
 def server_needs(spec: Spec, client: AdminClient, bot: str, bot_files: dict[str, bytes]) -> list[Need]:

@@ -1,16 +1,22 @@
-"""The live commands end to end on a real Botpress 12.22.1: login, doctor, sessions,
-status, pause and unpause, through the CLI's own `main`, with the token cache in a
-private config folder. The server's log stays clean and its worker never restarts."""
+"""The live commands end to end on a real Botpress (12.22.1, or $HITL_GEN_BOTPRESS):
+login, doctor, sessions, status, pause and unpause; handoffs, resolve and reject for
+HITL Next; doctor's warning when the spec targets another release. Through the CLI's
+own `main`, with the token cache in a private config folder. The server's log stays
+clean and its worker never restarts."""
 
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
+import yaml
 from support.build import run_cli as run
+from support.webchat import Webchat
 
 
+REPO = Path(__file__).resolve().parents[2]
 BOT = "live-cli-bot"
 USER = "live-cli-user"
 
@@ -62,7 +68,7 @@ def test_live_commands_on_a_real_server(botpress, cli_env, monkeypatch):
         "OK   login works: cached token accepted",
         f"OK   bot exists: bot '{BOT}' found",
         "OK   hitl routes answer: hitl answers (1 session(s))",
-        "OK   version: Botpress 12.22.1",
+        f"OK   version: Botpress {botpress.version}",
     ]
     code, out, _ = cli("doctor", *where, "--module", "hitlnext")
     assert code == 0 and out.splitlines()[3].startswith("OK   hitlnext routes answer: hitlnext answers ("), out
@@ -111,3 +117,75 @@ def test_live_commands_on_a_real_server(botpress, cli_env, monkeypatch):
     assert botpress.log_errors(after_held) == []
     assert botpress.restarts(mark) == 0
 
+
+
+def test_hitlnext_handoffs_listed_resolved_and_rejected(botpress, cli, tmp_path):
+    """Two handoffs: `resolve` takes the pending one as the logged-in
+    agent and resolves it; `reject` rejects the other on 12.31.10, and on 12.22.1, which
+    has no reject route, says so and changes nothing."""
+    bot = "live-cli-next"
+    botpress.create_bot(bot)
+    mark = botpress.log_mark()
+    where = ["--bot", bot]
+    created = []
+    for _ in range(2):  # two webchat users, each with a handoff as the generated flow creates it
+        with Webchat(botpress.url, bot) as chat:
+            chat.say("hello")
+            answer = botpress.http.post(f"/api/v1/bots/{bot}/mod/hitlnext/handoffs", headers=botpress.bot_api(bot),
+                                        json={"userId": chat.user_id, "userThreadId": str(chat.conversation_id), "userChannel": "web"})
+            assert answer.status_code == 201, answer.text
+            created.append(str(answer.json()["id"]))
+    code, out, err = cli("handoffs", *where)
+    assert (code, err) == (0, ""), err
+    header, *rows = out.splitlines()
+    assert header.split() == ["HANDOFF", "STATUS", "CHANNEL", "USER", "THREAD", "AGENT", "CREATED"]
+    assert sorted((row.split()[0], row.split()[1]) for row in rows) == [(h, "pending") for h in sorted(created)]
+
+    first, second = created
+    if botpress.version == "12.22.1":  # only the screen's web session can take a handoff there
+        code, out, err = cli("resolve", *where, first)
+        assert code == 1 and "lets an agent take one only from the HITL Next screen" in err, err
+        _take_as_the_screen_does(botpress, bot, first)
+    code, out, err = cli("resolve", *where, first)
+    assert (code, out, err) == (0, f"handoff {first}: resolved; the bot has the conversation again\n", ""), err
+    code, out, _ = cli("handoffs", *where, "--status", "resolved", "--json")
+    assert code == 0 and [str(h["id"]) for h in json.loads(out)] == [first]
+
+    code, out, err = cli("reject", *where, second)
+    if botpress.version == "12.22.1":
+        assert code == 1 and "has no route to reject a HITL Next handoff" in err, err
+        expected = "pending"
+    else:
+        assert (code, out, err) == (0, f"handoff {second}: rejected; the bot has the conversation again\n", ""), err
+        expected = "rejected"
+    code, out, _ = cli("handoffs", *where, "--json")
+    assert {str(h["id"]): h["status"] for h in json.loads(out)}[second] == expected
+    assert botpress.log_errors(mark) == [] and botpress.restarts(mark) == 0
+
+
+def _take_as_the_screen_does(botpress, bot: str, handoff: str) -> None:
+    """The HITL Next screen's agent: online, with the channel-web session of its own id."""
+    import hashlib
+
+    headers = botpress.bot_api(bot)
+    botpress.http.post(f"/api/v1/bots/{bot}/mod/hitlnext/agents/me/online", json={"online": True}, headers=headers).raise_for_status()
+    agent_id = hashlib.md5(f"default-{botpress.email}".encode()).hexdigest()
+    with Webchat(botpress.url, bot, visitor_id=agent_id, language=None) as agent:
+        answer = botpress.http.post(f"/api/v1/bots/{bot}/mod/hitlnext/handoffs/{handoff}/assign",
+                                    json={"webSessionId": agent.web_session_id}, headers=headers)
+        assert answer.status_code < 300, answer.text
+
+
+def test_doctor_warns_when_the_spec_targets_another_release(botpress, cli, tmp_path):
+    other = "12.31.10" if botpress.version == "12.22.1" else "12.22.1"
+    raw = yaml.safe_load((REPO / "examples" / "hitlnext-web.yaml").read_text(encoding="utf-8"))
+    raw["target"].update(botpress=other, bot="doctor-bot", server=botpress.url)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    botpress.create_bot("doctor-bot")
+    code, out, err = cli("doctor", "--spec", str(spec))
+    assert (code, err) == (0, ""), err
+    assert out.splitlines()[-1] == (
+        f"WARN version: the server runs Botpress {botpress.version} but the spec targets {other}: what hitl-gen generates "
+        f"depends on the release (routes, HITL Next's exits), so set target.botpress: \"{botpress.version}\" in the spec "
+        "and build or deploy again")

@@ -65,7 +65,7 @@ def _assert_no_sales_left(botpress, bot: str, bot_dir: Path, paths: set[str], el
     flows.raise_for_status()
     names = {flow["name"] for flow in flows.json()}
     assert "billing.flow.json" in names and not {p.removeprefix("flows/") for p in paths} & names
-    actions = botpress.http.get(f"/api/v1/bots/{bot}/actions", headers=botpress.bot_api(bot)).json()
+    actions = botpress.http.get(botpress.actions_path(bot), headers=botpress.bot_api(bot)).json()
     assert not [a["name"] for a in actions if a["name"].startswith("hitl-gen/sales/")]
 
 

@@ -153,6 +153,7 @@ class HitlEmulator:
         self.outbox: list[dict] = []  # messages the server itself sent to users
         self.webhooks: list[Request] = []
         self.email_api: list[Request] = []
+        self.hitlnext_events: list[Request] = []  # what HITL Next's eventsWebHook posted (12.29+)
         self.requests: list[Request] = []
         self.faults: dict[str, tuple] = {}
         self.crashes = 0
@@ -593,6 +594,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.emulator.webhooks.append(request)
         self._send(request, 200, "ok", "text/plain")
 
+    def hitlnext_events_sink(self, request: Request):
+        self.emulator.hitlnext_events.append(request)
+        self._send(request, 200, "ok", "text/plain")
+
     def email_api_sink(self, request: Request):
         self.emulator.email_api.append(request)
         self._send(request, 202, {"id": f"msg-{len(self.emulator.email_api)}"})
@@ -640,6 +645,7 @@ _ROUTES = [
     ("POST", rf"/api/v1/bots/{_SEG}/mod/hitlnext/agents/me/online", "agents", _Handler.agent_online),
     ("POST", rf"/__sinks/webhook/{_SEG}", "webhook", _Handler.webhook_sink),
     ("POST", r"/__sinks/email-api", "email_api", _Handler.email_api_sink),
+    ("POST", r"/__sinks/hitlnext-events", "hitlnext_events", _Handler.hitlnext_events_sink),
     ("POST", r"/__emulator/incoming", "control", _Handler.control_incoming),
     ("POST", r"/__emulator/users", "control", _Handler.control_users),
     ("POST", r"/__emulator/agent", "control", _Handler.control_agent),

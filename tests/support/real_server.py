@@ -297,6 +297,11 @@ class RealBotpress:
             self.reload(bot_id)
         return bot_dir
 
+    @property
+    def settles_templates(self) -> bool:
+        """Whether a new bot needs _settle_template before the tests change it (12.31)."""
+        return _has_helpers(self.version)
+
     def _settle_template(self, bot_dir: Path) -> None:
         """12.31: make the new bot what 12.22.1's welcome-bot is, once the server is done with it.
 
