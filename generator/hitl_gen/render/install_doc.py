@@ -6,7 +6,7 @@ import json
 import re
 
 from hitl_gen import channels
-from hitl_gen.botpress import layout
+from hitl_gen.botpress import hitlnext, layout
 from hitl_gen.render.actions import ActionFile, action_path
 from hitl_gen.render.flow.graph import Graph
 from hitl_gen.render.flow.handoff import edge_words
@@ -82,4 +82,5 @@ def install_doc(spec: Spec, actions: list[ActionFile], graphs: list[Graph]) -> s
         env=required_env(spec), nodemailer="nodemailer" in npm_packages(spec),
         enable_snippet=json.dumps(enable_snippet(spec)), channel_notes=channel_notes(spec), trigger_lines=trigger_lines(spec),
         diagrams=flow_diagrams(spec, graphs),
+        hitlnext_exits=spec.target.module == "hitlnext" and hitlnext.exits(spec.target.botpress) is not None,
     )
