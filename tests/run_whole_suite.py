@@ -1,18 +1,24 @@
-"""The whole test suite: everything on this interpreter, and the Python-only tests on
-every other Python hitl-gen supports, side by side.
+"""The whole test suite: everything on this interpreter and the session's Botpress
+(12.22.1), and side by side, in processes of their own, what the other targets add.
 
-    .venv/bin/python tests/pytest_on_every_python.py [pytest arguments]
+    .venv/bin/python tests/run_whole_suite.py [pytest arguments for the main run]
 
-The main run (the real Botpress servers, the Node runtime, every fast test) is this
-interpreter's `pytest`, in the foreground. Meanwhile each other supported version gets
-a virtual environment of its own (`.venv-3.X`, with hitl-gen and its test extras) and
-runs the tests that do not need Node or a server (`--ignore=tests/real -m "not node"`):
-what another Python can change. They run during the main run because the real-server
-tests spend most of their time waiting on the servers, and one after the other they
-would not fit CI's budget.
+The main run (the fast tests, the Node runtime, the real 12.22.1 server and the deploy
+storage matrix) is this interpreter's `pytest`, in the foreground. Meanwhile:
+- the real-server tests run again on Botpress 12.31.10, the last 12.x (HITL_GEN_BOTPRESS;
+  deploy on file storage only, HITL_GEN_STORAGES: the storage matrix is the main run's);
+- the browser tests drive headless Chromium against 12.22.1 with its web interfaces
+  (tests/browser);
+- each other supported Python gets a virtual environment of its own (`.venv-3.X`, with
+  hitl-gen and its test extras) and runs the tests that need neither Node nor a server
+  (`--ignore=tests/real -m "not node"`): what another Python can change.
+They run at the same time because the real-server tests spend most of their time
+waiting on the servers; one after the other they would not fit CI's budget.
 
 A supported version that is not installed fails the run, saying how to install it: a
-version silently skipped is a version not tested. Exit status: 0 when every run passed.
+version silently skipped is a version not tested. Each side run's output is kept in a
+log, and its last line printed; a failed one prints its end. Exit status: 0 when every
+run passed.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")  # pyproject.toml: requires-python >= 3.10
+LAST = "12.31.10"  # the last Botpress 12 (tests/support/real_server.py ARCHIVES)
 PYTHON_ONLY = ["--ignore=tests/real", "-m", "not node", "-q", "-p", "no:cacheprovider"]
 
 
@@ -37,14 +44,27 @@ def interpreter(version: str) -> str | None:
     return found[-1] if found else shutil.which(f"python{version}")
 
 
-def start(version: str, python: str, logs: Path) -> tuple[subprocess.Popen, Path]:
-    """Set up `.venv-<version>` and run the Python-only tests there, in the background."""
+def start(name: str, script: str, logs: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path]:
+    """Run `script` (bash) in the background, its output in <logs>/<name>.log."""
+    log = logs / f"{name}.log"
+    handle = log.open("w")
+    return subprocess.Popen(["bash", "-c", script], cwd=REPO, stdout=handle, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})}), log
+
+
+def python_only(version: str, python: str, logs: Path) -> tuple[subprocess.Popen, Path]:
+    """Set up `.venv-<version>` and run the Python-only tests there."""
     venv = REPO / f".venv-{version}"
-    log = logs / f"python-{version}.log"
     script = (f'"{python}" -m venv "{venv}" && "{venv}/bin/pip" install -q -e ".[test]" && '
               f'"{venv}/bin/python" -m pytest {" ".join(repr(a) for a in PYTHON_ONLY)} --basetemp="{logs}/tmp-{version}"')
-    handle = log.open("w")
-    return subprocess.Popen(["bash", "-c", script], cwd=REPO, stdout=handle, stderr=subprocess.STDOUT), log
+    return start(f"Python {version}, Python-only tests", script, logs)
+
+
+def pytest_here(name: str, args: list[str], logs: Path, env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+    """This interpreter's pytest on `args`, with `env`."""
+    slug = name.split(",")[0].replace(" ", "-")
+    script = f'"{sys.executable}" -m pytest {" ".join(repr(a) for a in args)} -q -p no:cacheprovider --basetemp="{logs}/tmp-{slug}"'
+    return start(name, script, logs, env)
 
 
 def main(argv: list[str]) -> int:
@@ -56,17 +76,20 @@ def main(argv: list[str]) -> int:
             print(f"Python {version} is not installed; hitl-gen supports it and the suite tests it: "
                   f"install it (e.g. `pyenv install {version}`) and run again", file=sys.stderr)
         return 1
-    logs = Path(tempfile.mkdtemp(prefix="hitl-gen-pythons-"))
-    runs = {version: start(version, python, logs) for version, python in others.items()}
-    main_status = subprocess.call([sys.executable, "-m", "pytest", *argv], cwd=REPO)
+    logs = Path(tempfile.mkdtemp(prefix="hitl-gen-suite-"))
+    runs = [pytest_here(f"Botpress {LAST} real-server tests", ["tests/real"], logs,
+                        {"HITL_GEN_BOTPRESS": LAST, "HITL_GEN_STORAGES": "file"}),
+            pytest_here("Browser tests (Botpress 12.22.1 with its web interfaces)", ["tests/browser"], logs, {}),
+            *(python_only(version, python, logs) for version, python in others.items())]
+    main_status = subprocess.call([sys.executable, "-m", "pytest", "--ignore=tests/browser", *argv], cwd=REPO)
     failed = main_status != 0
-    for version, (process, log) in runs.items():
+    for process, log in runs:
         status = process.wait()
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
-        print(f"Python {version}, Python-only tests: {lines[-1] if lines else 'no output'}")
+        print(f"{log.stem}: {lines[-1] if lines else 'no output'}")
         if status != 0:
             failed = True
-            print("\n".join(lines[-40:]), file=sys.stderr)
+            print("\n".join(lines[-60:]), file=sys.stderr)
     return 1 if failed else 0
 
 

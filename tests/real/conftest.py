@@ -11,6 +11,7 @@ Their Botpress is 12.22.1, or the version $HITL_GEN_BOTPRESS names (e.g. 12.31.1
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import NamedTuple
 
@@ -131,7 +132,12 @@ class StorageServer(NamedTuple):
     database: Postgres | None = None
 
 
-@pytest.fixture(scope="session", params=("file", "database", "postgres"))
+# Which storages the deploy tests run on: all three, unless $HITL_GEN_STORAGES names some
+# (the whole suite runs the storage matrix on 12.22.1 and file storage on 12.31.10).
+STORAGES = tuple(os.environ.get("HITL_GEN_STORAGES", "file,database,postgres").split(","))
+
+
+@pytest.fixture(scope="session", params=STORAGES)
 def storage_server(request, sinks, tmp_path_factory):
     """A real server per storage, for real/test_deploy*.py, one at a time: the session's
     own (bots as files), then BPFS_STORAGE=database on its sqlite, then on PostgreSQL."""

@@ -37,7 +37,7 @@ def test_a_second_deploy_changes_nothing_and_an_action_edited_through_the_admin_
     server, bot = storage_server.botpress, "safe-edit"
     installed = deployed(storage_server, sinks, live_cli, tmp_path, "two-handoffs", bot)
     assert stored_where(storage_server, bot, "actions/hitl-gen/pause.js") == \
-        ((False, True) if storage_server.storage == "file" else (True, False))
+        ((False, True) if storage_server.storage == "file" else (True, server.mirrors_bots_on_disk))
     before = export(server, bot)
     code, out, _ = live_cli("deploy", installed.spec_path)
     assert code == 0 and out.splitlines()[-1] == f"{server.url}/bots/{bot}: up to date; nothing imported"
@@ -116,7 +116,7 @@ def test_prune_and_undeploy_remove_what_hitl_gen_installed_and_keep_the_builders
     assert (code, err) == (0, "") and f"/bots/{bot}: deleted and imported whole: " in out
     assert differences(export(server, bot), builders) == []  # the builder's bot, as it was before hitl-gen
     assert texts(server.converse(bot, "lou", "refund please")) == ["bot heard: refund please"]
-    actions = {a["name"] for a in server.http.get(f"/api/v1/bots/{bot}/actions", headers=server.bot_api(bot)).json()}
+    actions = {a["name"] for a in server.http.get(server.actions_path(bot), headers=server.bot_api(bot)).json()}
     flows = {f["name"] for f in server.http.get(f"/api/v1/studio/{bot}/flows", headers=server.admin_headers()).json()}
     assert not [a for a in actions if a.startswith("hitl-gen/")] and "billing.flow.json" not in flows
     watch.assert_clean()
