@@ -3,10 +3,13 @@
 
     .venv/bin/python tests/run_whole_suite.py [pytest arguments for the main run]
 
-The main run (the fast tests, the Node runtime, the real 12.22.1 server and the deploy
-storage matrix) is this interpreter's `pytest`, in the foreground. Meanwhile:
-- the real-server tests run again on Botpress 12.31.10, the last 12.x (HITL_GEN_BOTPRESS;
-  deploy on file storage only, HITL_GEN_STORAGES: the storage matrix is the main run's);
+The main run (the fast tests, the Node runtime, the real 12.22.1 server, deploy on file
+storage) is this interpreter's `pytest`, in the foreground. Meanwhile:
+- deploy runs on 12.22.1 keeping its bots in its database, sqlite then PostgreSQL
+  (HITL_GEN_STORAGES);
+- the real-server tests run again on Botpress 12.31.10, the last 12.x (HITL_GEN_BOTPRESS),
+  in two processes, each with its server: every example's conversations, and the rest
+  (deploy on file storage only: the storage matrix is 12.22.1's);
 - the browser tests drive headless Chromium against 12.22.1 with its web interfaces
   (tests/browser);
 - each other supported Python gets a virtual environment of its own (`.venv-3.X`, with
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")  # pyproject.toml: requires-python >= 3.10
 LAST = "12.31.10"  # the last Botpress 12 (tests/support/real_server.py ARCHIVES)
-PYTHON_ONLY = ["--ignore=tests/real", "-m", "not node", "-q", "-p", "no:cacheprovider"]
+PYTHON_ONLY = ["--ignore=tests/real", "--ignore=tests/browser", "-m", "not node", "-q", "-p", "no:cacheprovider"]
 
 
 def interpreter(version: str) -> str | None:
@@ -62,7 +66,7 @@ def python_only(version: str, python: str, logs: Path) -> tuple[subprocess.Popen
 
 def pytest_here(name: str, args: list[str], logs: Path, env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
     """This interpreter's pytest on `args`, with `env`."""
-    slug = name.split(",")[0].replace(" ", "-")
+    slug = re.sub(r"[^A-Za-z0-9.]+", "-", name)
     script = f'"{sys.executable}" -m pytest {" ".join(repr(a) for a in args)} -q -p no:cacheprovider --basetemp="{logs}/tmp-{slug}"'
     return start(name, script, logs, env)
 
@@ -77,11 +81,20 @@ def main(argv: list[str]) -> int:
                   f"install it (e.g. `pyenv install {version}`) and run again", file=sys.stderr)
         return 1
     logs = Path(tempfile.mkdtemp(prefix="hitl-gen-suite-"))
-    runs = [pytest_here(f"Botpress {LAST} real-server tests", ["tests/real"], logs,
-                        {"HITL_GEN_BOTPRESS": LAST, "HITL_GEN_STORAGES": "file"}),
+    # Each real-server run has servers of its own; they mostly wait on them, so the longest
+    # ones are cut in two. Slowest first: they start before the CPU-bound ones.
+    last = {"HITL_GEN_BOTPRESS": LAST, "HITL_GEN_STORAGES": "file"}
+    conversations = ["tests/real/test_conformance.py", "tests/real/test_hitlnext_exits.py"]
+    storages = ["tests/real/test_deploy.py", "tests/real/test_deploy_safety.py"]
+    runs = [pytest_here(f"Botpress {LAST}, every example's conversations", conversations, logs, last),
+            pytest_here(f"Botpress {LAST}, the other real-server tests",
+                        ["tests/real", *(f"--ignore={path}" for path in conversations)], logs, last),
+            pytest_here("Botpress 12.22.1, deploy on database storage (sqlite, PostgreSQL)", storages, logs,
+                        {"HITL_GEN_STORAGES": "database,postgres"}),
             pytest_here("Browser tests (Botpress 12.22.1 with its web interfaces)", ["tests/browser"], logs, {}),
             *(python_only(version, python, logs) for version, python in others.items())]
-    main_status = subprocess.call([sys.executable, "-m", "pytest", "--ignore=tests/browser", *argv], cwd=REPO)
+    main_status = subprocess.call([sys.executable, "-m", "pytest", "--ignore=tests/browser", *argv], cwd=REPO,
+                                  env={**os.environ, "HITL_GEN_STORAGES": "file"})
     failed = main_status != 0
     for process, log in runs:
         status = process.wait()

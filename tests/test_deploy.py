@@ -43,6 +43,16 @@ def test_deploy_imports_the_build_into_the_live_bot_and_keeps_its_own_files(fake
     assert lines[-1].startswith(f"{URL}/bots/shop: imported: ") and "checked: the bot holds them" in lines[-1]
 
 
+def test_deploy_warns_when_the_server_runs_another_release_than_the_spec_targets(fake, tmp_path):
+    spec = spec_file(tmp_path, edit=lambda raw: raw["target"].update(botpress="12.31.10"))
+    code, out, err = run("deploy", spec)
+    assert (code, err) == (0, "")  # a warning: the builder may be about to upgrade the server
+    assert out.splitlines()[4] == (
+        "WARN version: the server runs Botpress 12.22.1 but the spec targets 12.31.10: what hitl-gen generates depends on "
+        "the release (routes, HITL Next's exits), so set target.botpress: \"12.22.1\" in the spec and build or deploy again")
+    assert out.splitlines()[-1].startswith(f"{URL}/bots/shop: imported: ")
+
+
 def test_a_second_deploy_imports_nothing_and_keeps_no_backup(fake, tmp_path):
     spec = spec_file(tmp_path)
     assert run("deploy", spec)[0] == 0
