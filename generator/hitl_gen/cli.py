@@ -43,6 +43,13 @@ def _parser():
     mode.add_argument("--dry-run", action="store_true", help="print what would change as a diff; write nothing")
     mode.add_argument("--check", action="store_true", help="exit 1 if the output is out of date; write nothing")
     build.add_argument("--force", action="store_true", help="overwrite files edited since hitl-gen wrote them")
+
+    module = commands.add_parser("module", help='write the Botpress module that adds the Studio skill "Talk to an agent"')
+    module_where = module.add_mutually_exclusive_group(required=True)
+    module_where.add_argument("-o", "--output", type=Path, metavar="MODULES_DIR",
+                              help="the server's modules folder: the module goes to MODULES_DIR/hitl-gen")
+    module_where.add_argument("--archive", type=Path, metavar="FILE.tgz", help="write the module as one archive")
+    module.add_argument("--force", action="store_true", help="replace a module folder or archive that differs")
     live_commands.add_parsers(commands, Path)
     return parser
 
@@ -132,6 +139,19 @@ def _build(args, out: TextIO) -> int:
     return ExitCode.OK
 
 
+def _module(args, out: TextIO) -> int:
+    from hitl_gen.botpress_module import write_module
+
+    report = write_module(args.output, args.archive, force=args.force)
+    if report.written:
+        print(f"{report.destination}: wrote {len(report.written)} file(s), {len(report.unchanged)} unchanged", file=out)
+    else:
+        print(f"{report.destination}: up to date", file=out)
+    for step in report.next_steps:
+        print(f"next: {step}", file=out)
+    return ExitCode.OK
+
+
 def _print_next_steps(args, report, out: TextIO) -> None:
     """--into writes no INSTALL.md: what is left of it, checked where the bot folder tells.
     The shortcut parsed no spec; it is read here, as the steps may still be to do."""
@@ -153,5 +173,6 @@ def _destination(args):
     return BotFolder(args.into) if args.into else OutputFolder(args.output)
 
 
-_COMMANDS = {"validate": _validate, "schema": _schema, "init": _init, "build": _build, **live_commands.COMMANDS}
+_COMMANDS = {"validate": _validate, "schema": _schema, "init": _init, "build": _build, "module": _module,
+             **live_commands.COMMANDS}
 

@@ -170,6 +170,15 @@ class BotpressClient:
                           on_404=f"there is no bot {bot!r} on this server; check the bot id (--bot, BP_BOT or the spec's "
                                  "target.bot) against the Admin's bot list")
 
+    # ---- modules ---------------------------------------------------------------
+    def loaded_modules(self) -> list[dict]:
+        """The definitions of the modules the server loaded (installed and enabled); a public route."""
+        return self._call("GET", routes.LOADED_MODULES, answers.object_list, auth=None, what="listing the loaded modules")
+
+    def all_modules(self) -> list[dict]:
+        """Every module the server finds, enabled or not, with its version (super admins only)."""
+        return self._call("GET", routes.ALL_MODULES, answers.object_list, what="listing every module")
+
     # ---- hitl ------------------------------------------------------------------
     def sessions(self, bot: str, *, paused_only: bool = False, search: str | None = None) -> list[dict]:
         params = {"pausedOnly": "true"} if paused_only else {}

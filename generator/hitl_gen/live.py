@@ -68,8 +68,10 @@ class WarningText(str):
 
 
 def doctor(connection: Connection, client: BotpressClient, *, email: str | None, password: str | None,
-           cache: TokenCache) -> list[Check]:
-    """Each check needs the ones before it, so the first failure ends the list."""
+           cache: TokenCache, skill_module: bool = False) -> list[Check]:
+    """Each check needs the ones before it, so the first failure ends the list. With
+    `skill_module` (the doctor command; not deploy, which does not need it), a last
+    check says whether hitl-gen's own Botpress module is installed and enabled."""
     checks: list[Check] = []
 
     def run(name: str, step) -> bool:
@@ -105,13 +107,38 @@ def doctor(connection: Connection, client: BotpressClient, *, email: str | None,
                             f"\"{found}\" in the spec and build or deploy again")
         return f"Botpress {found}"
 
+    def skill_module_check() -> str:
+        from hitl_gen import __version__
+        from hitl_gen.botpress_module import NAME
+
+        install = (f"write it with `hitl-gen module -o <the server's modules folder>`, add {{\"location\": \"MODULES_ROOT/{NAME}\", "
+                   f"\"enabled\": true}} to \"modules\" in data/global/botpress.config.json, then restart Botpress")
+        try:
+            loaded = any(m.get("name") == NAME for m in client.loaded_modules())
+            known = next((m for m in client.all_modules() if m.get("name") == NAME), None)
+        except ServerError as err:  # a release without these routes, or not a super admin: say what is known
+            return WarningText(f"cannot tell whether the {NAME} module (the Studio skill \"Talk to an agent\") is installed: {err}")
+        if loaded and known and known.get("version") not in (None, __version__):
+            return WarningText(f"the {NAME} module on the server is version {known['version']}, this hitl-gen writes "
+                               f"{__version__}: write it again with `hitl-gen module -o ... --force`, then restart Botpress")
+        if loaded:
+            return f"the {NAME} module is installed and enabled: the Studio offers the skill \"Talk to an agent\""
+        if known and known.get("enabled"):
+            return WarningText(f"the {NAME} module is enabled in botpress.config.json but not loaded (restart Botpress; "
+                               f"if it persists, its folder is incomplete: write it again with `hitl-gen module`)")
+        if known:
+            return WarningText(f"the {NAME} module is installed at {known.get('location')} but disabled: set \"enabled\": true "
+                               f"for it in data/global/botpress.config.json (or in the Admin's Modules page), then restart Botpress")
+        return WarningText(f"the {NAME} module (the Studio skill \"Talk to an agent\") is not installed; only no-code "
+                           f"builders need it: {install}")
+
     steps = [
         ("server answers", lambda: (client.status(), f"{connection.url} is up")[1]),
         ("login works", login),
         ("bot exists", lambda: f"bot {client.bot(connection.bot).get('id', connection.bot)!r} found"),
         (f"{connection.module} routes answer", module_routes),
         ("version", version),
-    ]
+    ] + ([("skill module", skill_module_check)] if skill_module else [])
     for name, step in steps:
         if not run(name, step):
             break

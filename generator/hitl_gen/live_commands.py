@@ -227,7 +227,7 @@ def _doctor(args, out: TextIO) -> int:
     connection, cache, client = _connect(args)
     with client:
         checks = live.doctor(connection, client, email=args.email or os.environ.get("BP_EMAIL"),
-                             password=os.environ.get("BP_PASSWORD"), cache=cache)
+                             password=os.environ.get("BP_PASSWORD"), cache=cache, skill_module=True)
     for check in checks:
         _say(out, f"{check.state:<4} {check.name}: {check.detail}")
     return next((check.code for check in checks if not check.ok), ExitCode.OK)

@@ -69,6 +69,10 @@ def test_live_commands_on_a_real_server(botpress, cli_env, monkeypatch):
         f"OK   bot exists: bot '{BOT}' found",
         "OK   hitl routes answer: hitl answers (1 session(s))",
         f"OK   version: Botpress {botpress.version}",
+        'WARN skill module: the hitl-gen module (the Studio skill "Talk to an agent") is not installed; only no-code '
+        "builders need it: write it with `hitl-gen module -o <the server's modules folder>`, add "
+        '{"location": "MODULES_ROOT/hitl-gen", "enabled": true} to "modules" in data/global/botpress.config.json, '
+        "then restart Botpress",
     ]
     code, out, _ = cli("doctor", *where, "--module", "hitlnext")
     assert code == 0 and out.splitlines()[3].startswith("OK   hitlnext routes answer: hitlnext answers ("), out
@@ -185,7 +189,7 @@ def test_doctor_warns_when_the_spec_targets_another_release(botpress, cli, tmp_p
     botpress.create_bot("doctor-bot")
     code, out, err = cli("doctor", "--spec", str(spec))
     assert (code, err) == (0, ""), err
-    assert out.splitlines()[-1] == (
+    assert out.splitlines()[-2] == (
         f"WARN version: the server runs Botpress {botpress.version} but the spec targets {other}: what hitl-gen generates "
         f"depends on the release (routes, HITL Next's exits), so set target.botpress: \"{botpress.version}\" in the spec "
         "and build or deploy again")
