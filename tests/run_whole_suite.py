@@ -15,8 +15,9 @@ storage) is this interpreter's `pytest`, in the foreground. Meanwhile:
 - each other supported Python gets a virtual environment of its own (`.venv-3.X`, with
   hitl-gen and its test extras) and runs the tests that need neither Node nor a server
   (`--ignore=tests/real -m "not node"`): what another Python can change.
-They run at the same time because the real-server tests spend most of their time
-waiting on the servers; one after the other they would not fit CI's budget.
+They run beside the main run, three at a time, longest first, because the real-server
+tests spend most of their time waiting on the servers: one after the other they would
+not fit CI's budget, and all at once they starve each other on CI's two cores.
 
 A supported version that is not installed fails the run, saying how to install it: a
 version silently skipped is a version not tested. Each side run's output is kept in a
@@ -33,11 +34,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parent.parent
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")  # pyproject.toml: requires-python >= 3.10
 LAST = "12.31.10"  # the last Botpress 12 (tests/support/real_server.py ARCHIVES)
+# Side runs at a time, beside the main one: on CI's two cores, more starve each other (servers
+# that take minutes to start, timing-sensitive tests failing).
+SIDE_SLOTS = 3
 PYTHON_ONLY = ["--ignore=tests/real", "--ignore=tests/browser", "-m", "not node", "-q", "-p", "no:cacheprovider"]
 
 
@@ -48,27 +54,46 @@ def interpreter(version: str) -> str | None:
     return found[-1] if found else shutil.which(f"python{version}")
 
 
-def start(name: str, script: str, logs: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path]:
-    """Run `script` (bash) in the background, its output in <logs>/<name>.log."""
-    log = logs / f"{name}.log"
-    handle = log.open("w")
-    return subprocess.Popen(["bash", "-c", script], cwd=REPO, stdout=handle, stderr=subprocess.STDOUT,
-                            env={**os.environ, **(env or {})}), log
+class Job(NamedTuple):
+    name: str               # also its log's name
+    script: str             # bash
+    env: dict[str, str] = {}
 
 
-def python_only(version: str, python: str, logs: Path) -> tuple[subprocess.Popen, Path]:
-    """Set up `.venv-<version>` and run the Python-only tests there."""
-    venv = REPO / f".venv-{version}"
-    script = (f'"{python}" -m venv "{venv}" && "{venv}/bin/pip" install -q -e ".[test]" && '
-              f'"{venv}/bin/python" -m pytest {" ".join(repr(a) for a in PYTHON_ONLY)} --basetemp="{logs}/tmp-{version}"')
-    return start(f"Python {version}, Python-only tests", script, logs)
-
-
-def pytest_here(name: str, args: list[str], logs: Path, env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+def pytest_job(name: str, args: list[str], logs: Path, env: dict[str, str]) -> Job:
     """This interpreter's pytest on `args`, with `env`."""
     slug = re.sub(r"[^A-Za-z0-9.]+", "-", name)
-    script = f'"{sys.executable}" -m pytest {" ".join(repr(a) for a in args)} -q -p no:cacheprovider --basetemp="{logs}/tmp-{slug}"'
-    return start(name, script, logs, env)
+    return Job(name, f'"{sys.executable}" -m pytest {" ".join(repr(a) for a in args)} -q -p no:cacheprovider '
+                     f'--basetemp="{logs}/tmp-{slug}"', env)
+
+
+def python_only_job(version: str, python: str, logs: Path) -> Job:
+    """Set up `.venv-<version>` and run the Python-only tests there."""
+    venv = REPO / f".venv-{version}"
+    return Job(f"Python {version}, Python-only tests",
+               f'"{python}" -m venv "{venv}" && "{venv}/bin/pip" install -q -e ".[test]" && '
+               f'"{venv}/bin/python" -m pytest {" ".join(repr(a) for a in PYTHON_ONLY)} --basetemp="{logs}/tmp-{version}"')
+
+
+def side_jobs(others: dict[str, str], logs: Path) -> list[Job]:
+    """The runs beside the main one, longest first."""
+    last = {"HITL_GEN_BOTPRESS": LAST, "HITL_GEN_STORAGES": "file"}
+    conversations = ["tests/real/test_conformance.py", "tests/real/test_hitlnext_exits.py"]
+    return [pytest_job(f"Botpress {LAST}, every example's conversations", conversations, logs, last),
+            pytest_job(f"Botpress {LAST}, the other real-server tests",
+                       ["tests/real", *(f"--ignore={path}" for path in conversations)], logs, last),
+            pytest_job("Botpress 12.22.1, deploy on database storage (sqlite, PostgreSQL)",
+                       ["tests/real/test_deploy.py", "tests/real/test_deploy_safety.py"], logs,
+                       {"HITL_GEN_STORAGES": "database,postgres"}),
+            pytest_job("Browser tests (Botpress 12.22.1 with its web interfaces)", ["tests/browser"], logs, {}),
+            *(python_only_job(version, python, logs) for version, python in others.items())]
+
+
+def launch(job: Job, logs: Path) -> tuple[subprocess.Popen, Path]:
+    log = logs / f"{job.name}.log"
+    with log.open("w") as handle:
+        return subprocess.Popen(["bash", "-c", job.script], cwd=REPO, stdout=handle, stderr=subprocess.STDOUT,
+                                env={**os.environ, **job.env}), log
 
 
 def main(argv: list[str]) -> int:
@@ -81,26 +106,21 @@ def main(argv: list[str]) -> int:
                   f"install it (e.g. `pyenv install {version}`) and run again", file=sys.stderr)
         return 1
     logs = Path(tempfile.mkdtemp(prefix="hitl-gen-suite-"))
-    # Each real-server run has servers of its own; they mostly wait on them, so the longest
-    # ones are cut in two. Slowest first: they start before the CPU-bound ones.
-    last = {"HITL_GEN_BOTPRESS": LAST, "HITL_GEN_STORAGES": "file"}
-    conversations = ["tests/real/test_conformance.py", "tests/real/test_hitlnext_exits.py"]
-    storages = ["tests/real/test_deploy.py", "tests/real/test_deploy_safety.py"]
-    runs = [pytest_here(f"Botpress {LAST}, every example's conversations", conversations, logs, last),
-            pytest_here(f"Botpress {LAST}, the other real-server tests",
-                        ["tests/real", *(f"--ignore={path}" for path in conversations)], logs, last),
-            pytest_here("Botpress 12.22.1, deploy on database storage (sqlite, PostgreSQL)", storages, logs,
-                        {"HITL_GEN_STORAGES": "database,postgres"}),
-            pytest_here("Browser tests (Botpress 12.22.1 with its web interfaces)", ["tests/browser"], logs, {}),
-            *(python_only(version, python, logs) for version, python in others.items())]
-    main_status = subprocess.call([sys.executable, "-m", "pytest", "--ignore=tests/browser", *argv], cwd=REPO,
-                                  env={**os.environ, "HITL_GEN_STORAGES": "file"})
-    failed = main_status != 0
-    for process, log in runs:
-        status = process.wait()
+    main_run = subprocess.Popen([sys.executable, "-m", "pytest", "--ignore=tests/browser", *argv], cwd=REPO,
+                                env={**os.environ, "HITL_GEN_STORAGES": "file"})
+    waiting, running, done = side_jobs(others, logs), [], []
+    while waiting or running or main_run.poll() is None:
+        for entry in [e for e in running if e[0].poll() is not None]:
+            running.remove(entry)
+            done.append(entry)
+        while waiting and len(running) < SIDE_SLOTS:
+            running.append(launch(waiting.pop(0), logs))
+        time.sleep(0.5)
+    failed = main_run.returncode != 0
+    for process, log in done:
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
         print(f"{log.stem}: {lines[-1] if lines else 'no output'}")
-        if status != 0:
+        if process.returncode != 0:
             failed = True
             print("\n".join(lines[-60:]), file=sys.stderr)
     return 1 if failed else 0
