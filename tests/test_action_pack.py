@@ -93,6 +93,25 @@ def test_talk_to_agent_pauses_only_this_conversation_alerts_and_names_the_user(r
     assert not any(_paused(emulator).values())
 
 
+def test_the_name_is_stored_at_once_and_hitl_shows_it_in_place_of_its_frozen_id(runtime, smtp_sink, emulator, tmp_path):
+    """hitl froze '# <random id>' into the user's session row at the first message; the
+    name set later goes into that row and to the open screens, and into the user's
+    attributes at once (Botpress would save `user` only when the turn ends)."""
+    out, env = _bilingual(tmp_path, smtp_sink, emulator)
+    tables = {"hitl_sessions": [
+        {"id": 7, "botId": BOT, "channel": "web", "userId": "alice", "full_name": "# 3672811", "user_image_url": None},
+        {"id": 8, "botId": BOT, "channel": "web", "userId": "bob", "full_name": "# 1111", "user_image_url": None}]}
+    event = incoming(BOT, "alice", "2", language="fr", user={"first_name": "Alice", "last_name": "Martin"})
+    result = runtime.run_action(action(out, BOT, "hitl-gen/talk_to_agent/set_full_name"), event, dataDir=str(out / "data"),
+                                tables=tables, **api_context(emulator, env=env))
+    assert result["record"]["error"] is None and result["logs"] == []
+    assert [row["full_name"] for row in result["tables"]["hitl_sessions"]] == ["Alice Martin", "# 1111"]
+    [payload] = result["realtime"]
+    assert payload["eventName"] == "hitl.session.changed" and payload["payload"]["id"] == 7
+    assert payload["payload"]["user"]["fullName"] == "Alice Martin"
+    assert result["userStore"]["web::alice"] == {"full_name": "Alice Martin", "fullName": "Alice Martin"}
+
+
 def test_generated_actions_take_credentials_only_from_botpress_or_exposed_variables(tmp_path):
     import re
 

@@ -271,19 +271,14 @@ def hitl_agent(page, server, bot: str, spec, handoff, visitor: Visitor, artefact
     """The classic HITL screen, open since before the visitor came: the paused
     conversation, under the visitor's name.
 
-    hitl lists user.full_name, else the name it froze when the session began: at the
-    visit, before any name was given ("# <random>"). The screen learns of the session
-    then, and of nothing about its user later: a name set afterwards shows only once the
-    screen is loaded again, unless the runtime tells it (hitl.session.changed) as it
-    sets the name (requested render change; until it does, the agent reloads here). A
-    spec without `full_name` sets no name at all (requested: a default rule for hitl)."""
+    hitl froze a name into the session when it began, at the visit, before any name was
+    given ("# <random>"), and tells an open screen nothing more about its user: the
+    generated set_full_name writes the name into that session and tells the screen
+    (hitl.session.changed), so it shows without a reload. A spec without `full_name`
+    sets no name at all."""
     name = " ".join(NAME) if handoff.full_name else None
     paused = page.locator(".bph-sidebar-user", has=page.locator(".bph-user-paused-active"))
     entry = paused.filter(has=page.locator(".bph-user-name", has_text=name)) if name else paused
-    if name and not _tells_the_screens_the_name(server, bot, spec):
-        paused.first.wait_for(timeout=TIMEOUT)
-        artefacts.shot(page, "hitl-before-reload")
-        page.reload()
     entry.wait_for(timeout=TIMEOUT)
     entry.click()
     conversation = page.locator(".bph-conversation")
@@ -298,14 +293,6 @@ def hitl_agent(page, server, bot: str, spec, handoff, visitor: Visitor, artefact
     page.locator(".bph-conversation-toggle .bp3-control-indicator").click()
     conversation.locator(".bp3-tag", has_text="Paused").wait_for(state="hidden", timeout=TIMEOUT)
     artefacts.shot(page, "hitl-handed-back")
-
-
-def _tells_the_screens_the_name(server, bot: str, spec) -> bool:
-    """Whether the generated runtime stores the name at once (hitlnext reads it when the
-    handoff is created) and tells an open hitl screen (hitl.session.changed)."""
-    runtime = next((server.data / "bots" / bot / "actions" / spec.target.namespace).glob("runtime-*.js"))
-    text = runtime.read_text(encoding="utf-8")
-    return "updateAttributes" in text and (spec.target.module != "hitl" or "hitl.session.changed" in text)
 
 
 def hitlnext_online(page, server, bot: str) -> None:
@@ -330,16 +317,9 @@ def hitlnext_agent(page, server, bot: str, spec, visitor: Visitor, artefacts) ->
     send to (seen here; Botpress issues botpress/v12#1289, #1558, #1682). The visitor
     therefore gets no agent answer here; the hand-back (Resolve) is proven."""
     name = " ".join(NAME)
+    # HITL Next pushes the new handoff with the user as stored when it is created, in the
+    # turn the name is given: set_full_name stores it at once, so no "Anonymous User".
     item = page.locator("[class*=clientName]", has_text=name)
-    if not _tells_the_screens_the_name(server, bot, spec):
-        # HITL Next pushes the new handoff with the user as stored when it was created:
-        # a name given in that same turn (set_full_name, just before) is not stored
-        # until the turn ends, so the screen says "Anonymous User" until it is loaded
-        # again. The runtime's set_full_name is to store it at once (requested); until
-        # it does, the agent loads the screen again here.
-        page.get_by_text("Anonymous User").first.wait_for(timeout=TIMEOUT)
-        artefacts.shot(page, "hitlnext-anonymous")
-        page.reload()
     item.wait_for(timeout=TIMEOUT)
     artefacts.shot(page, "hitlnext-pending")
     # A handoff created in the turn of the message it answers arrives (realtime) before

@@ -231,6 +231,33 @@ function setFullName() {
   return name
 }
 
+// Botpress saves `user` when the turn ends, after the agent screens have read the name:
+// HITL Next creates its handoff in this turn, and hitl froze the name into its session
+// row (hitl_sessions.full_name, "# <random id>" when there was none) at the user's
+// first message. So the name is stored at once, and hitl's row and open screens are told
+// (seen on a real 12.22.1: the screens then show it without a reload).
+async function showNameToAgents(name) {
+  await bp.users.updateAttributes(event.channel, event.target, { full_name: name, fullName: name })
+  if (CONFIG.module !== 'hitl') return
+  const mine = { botId: event.botId, channel: event.channel, userId: event.target }
+  const sessions = await bp.database('hitl_sessions').where(mine).select('id', 'user_image_url')
+  if (!sessions.length) return
+  await bp.database('hitl_sessions').where(mine).update({ full_name: name })
+  for (const session of sessions) {
+    const user_ = { id: event.target, fullName: name, avatarUrl: session.user_image_url, attributes: Object.assign({}, user) }
+    bp.realtime.sendPayload(bp.RealTimePayload.forAdmins('hitl.session.changed', { id: session.id, user: user_ }))
+  }
+}
+
+// The name, set and shown to agents; a failure to show it is logged, never thrown.
+async function nameTheUser() {
+  const name = setFullName()
+  if (name) {
+    await showNameToAgents(name).catch(err => log.warn(`hitl-gen: the agent screens may not show ${event.target}'s name yet: ${err.message}`))
+  }
+  return name
+}
+
 // Business hours (the spec's `hours`). The time of day in their zone comes from the
 // UTC offsets table made at build time (hitl_gen/hours.py), not from Intl: the Node 12
 // that Botpress 12 runs has tz data from 2021 (it refuses Europe/Kyiv and still puts
@@ -512,7 +539,7 @@ async function handOver() {
   const closed = CONFIG.hours ? decideHours() === 'closed' : false
   if (CONFIG.fullName) {
     try {
-      setFullName()
+      await nameTheUser()
     } catch (err) {
       log.warn(`hitl-gen: setting the full name failed: ${err.message}`)
     }
@@ -593,7 +620,7 @@ return {
   // temp[CONFIG.hoursKey] becomes "open" or "closed" for the handoff that starts now:
   // the flow branches on it, and the alerts' {{hours}} says it.
   hours: logging('checking the business hours', async () => decideHours()),
-  setFullName: logging('setting the full name', async () => { temp.hitl_full_name = setFullName() }),
+  setFullName: logging('setting the full name', async () => { temp.hitl_full_name = await nameTheUser() }),
   // For builders who start the handoff from their own flow: sets this handoff's own flag
   // (true when this message should start it) and reason in temp. Every key is the
   // handoff's own (CONFIG.keys), so two handoffs in one bot never read each other's.

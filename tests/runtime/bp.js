@@ -53,6 +53,17 @@ function ghostScope(ctx, ...parts) {
   }
 }
 
+function tableQuery(ctx, table) {
+  const rows = ((ctx.tables = ctx.tables || {})[table] = ctx.tables[table] || [])
+  let filter = () => true
+  const query = {
+    where: conditions => { filter = row => _.isMatch(row, conditions); return query },
+    select: async (...columns) => rows.filter(filter).map(row => _.pick(row, columns)),
+    update: async values => { const hit = rows.filter(filter); hit.forEach(row => Object.assign(row, values)); return hit.length }
+  }
+  return query
+}
+
 function createBp(ctx) {
   const logs = ctx.logs
   const logger = {}
@@ -104,6 +115,11 @@ function createBp(ctx) {
         return renderContent(type, data)
       }
     },
+    // The hitl module's table, as knex reaches it (rows in ctx.tables), and the realtime
+    // payloads sent to the Studio's screens (ctx.realtime).
+    database: table => tableQuery(ctx, table),
+    realtime: { sendPayload: payload => { (ctx.realtime = ctx.realtime || []).push(_.cloneDeep(payload)) } },
+    RealTimePayload: { forAdmins: (eventName, payload) => ({ eventName, payload }) },
     ghost: {
       forBot: botId => ghostScope(ctx, 'bots', botId),
       forGlobal: () => ghostScope(ctx, 'global')

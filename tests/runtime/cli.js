@@ -61,6 +61,8 @@ function makeContext(request) {
     moduleConfig: request.moduleConfig || {},
     contentElements: request.contentElements || loadContentElements(request.botDir),
     userStore: request.userStore || {},
+    tables: request.tables || {},
+    realtime: [],
     flows: {},
     startFlow: request.startFlow || 'main.flow.json',
     now: request.now,
@@ -81,7 +83,8 @@ async function runAction(request) {
   const event = request.event
   event.state = Object.assign(freshState(), event.state || {})
   const record = await runActionFile(ctx, request.file, request.args || {}, event)
-  return { record, state: event.state, logs: ctx.logs, messages: ctx.messages, notifications: ctx.notifications, hasNotifications: !!ctx.bp.notifications }
+  return { record, state: event.state, logs: ctx.logs, messages: ctx.messages, notifications: ctx.notifications, hasNotifications: !!ctx.bp.notifications,
+    userStore: ctx.userStore, tables: ctx.tables, realtime: ctx.realtime }
 }
 
 async function conversation(request) {

@@ -25,7 +25,7 @@ return {
   // temp[CONFIG.hoursKey] becomes "open" or "closed" for the handoff that starts now:
   // the flow branches on it, and the alerts' {{hours}} says it.
   hours: logging('checking the business hours', async () => decideHours()),
-  setFullName: logging('setting the full name', async () => { temp.hitl_full_name = setFullName() }),
+  setFullName: logging('setting the full name', async () => { temp.hitl_full_name = await nameTheUser() }),
   // For builders who start the handoff from their own flow: sets this handoff's own flag
   // (true when this message should start it) and reason in temp. Every key is the
   // handoff's own (CONFIG.keys), so two handoffs in one bot never read each other's.

@@ -34,7 +34,7 @@ async function handOver() {
   const closed = CONFIG.hours ? decideHours() === 'closed' : false
   if (CONFIG.fullName) {
     try {
-      setFullName()
+      await nameTheUser()
     } catch (err) {
       log.warn(`hitl-gen: setting the full name failed: ${err.message}`)
     }

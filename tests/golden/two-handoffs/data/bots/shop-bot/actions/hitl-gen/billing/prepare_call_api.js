@@ -12,7 +12,7 @@ const CONFIG = {
   "module": "hitl",
   "languages": ["en"],
   "timeoutMs": 1500,
-  "runtime": "hitl-gen/runtime-2b7f58bb17de.js",
+  "runtime": "hitl-gen/runtime-187d376ddeb2.js",
   "webhooks": [],
   "userAttributes": []
 }
