@@ -141,17 +141,23 @@ def _as_imported(bot_dir: Path, bot: str) -> None:
 
 
 def _tgz(folder: Path) -> bytes:
-    """Deterministic archive: sorted entries, no owners, no timestamps. The manifest of
-    an older hitl-gen (a dot-file, which the import would drop anyway) stays out."""
+    """The folder's files as an archive. The manifest of an older hitl-gen (a dot-file,
+    which the import would drop anyway) stays out."""
+    return tgz({path.relative_to(folder).as_posix(): path.read_bytes()
+                for path in folder.rglob("*") if path.is_file() and path.name != MANIFEST})
+
+
+def tgz(files: dict[str, bytes]) -> bytes:
+    """A deterministic .tgz of these files (path -> bytes): sorted entries, no owners, no
+    timestamps, so the same files always make the same bytes."""
     import gzip
     import io
     import tarfile
 
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
-            info = tarfile.TarInfo(path.relative_to(folder).as_posix())
-            data = path.read_bytes()
+        for name, data in sorted(files.items()):
+            info = tarfile.TarInfo(name)
             info.size, info.mode, info.mtime = len(data), 0o644, 0
             tar.addfile(info, io.BytesIO(data))
     packed = io.BytesIO()

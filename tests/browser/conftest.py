@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from support.build import run_cli
-from support.emulator import HitlEmulator
+from support.emulator import HitlEmulator, alert_sink_env
 from support.real_server import RealBotpress, RealServerUnavailable, unpacked
 from support.smtp_sink import SmtpSink
 
@@ -65,15 +65,7 @@ def sinks():
 
 @pytest.fixture(scope="session")
 def ui_server(tmp_path_factory, sinks):
-    http, smtp = sinks
-    env = {
-        "EXPOSED_SLACK_WEBHOOK": f"{http.url}/__sinks/webhook/slack",
-        "EXPOSED_TEAMS_WEBHOOK": f"{http.url}/__sinks/webhook/teams",
-        "EXPOSED_JSON_WEBHOOK": f"{http.url}/__sinks/webhook/json",
-        "EXPOSED_MAIL_API_URL": f"{http.url}/__sinks/email-api",
-        "EXPOSED_MAIL_API_KEY": "test-mail-key",
-        "EXPOSED_SMTP_URL": smtp.url,
-    }
+    env = alert_sink_env(*sinks)
     workdir = tmp_path_factory.mktemp("botpress-ui")
     install_module(workdir)
     server = RealBotpress(workdir, version=UI_VERSION, env=env).start()

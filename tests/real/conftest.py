@@ -18,7 +18,7 @@ from typing import NamedTuple
 import pytest
 
 from support.build import run_cli
-from support.emulator import HitlEmulator
+from support.emulator import HitlEmulator, alert_sink_env
 from support.postgres import Postgres
 from support.real_server import DEFAULT_VERSION, RealBotpress, session_version
 from support.smtp_sink import SmtpSink
@@ -107,12 +107,7 @@ def sink_env(sinks) -> dict[str, str]:
     """The variables of a server whose alerts go to the sinks."""
     http, smtp = sinks
     return {
-        "EXPOSED_SLACK_WEBHOOK": f"{http.url}/__sinks/webhook/slack",
-        "EXPOSED_TEAMS_WEBHOOK": f"{http.url}/__sinks/webhook/teams",
-        "EXPOSED_JSON_WEBHOOK": f"{http.url}/__sinks/webhook/json",
-        "EXPOSED_MAIL_API_URL": f"{http.url}/__sinks/email-api",
-        "EXPOSED_MAIL_API_KEY": "test-mail-key",
-        "EXPOSED_SMTP_URL": smtp.url,
+        **alert_sink_env(http, smtp),
         # HITL Next's own events (12.29+; Botpress's config reader fills eventsWebHook from them)
         "BP_MODULE_HITLNEXT_EVENTSWEBHOOK": json.dumps({"url": f"{http.url}/__sinks/hitlnext-events",
                                                         "headers": {"x-sent-by": "hitlnext"}}),

@@ -690,3 +690,16 @@ def _serve_by_hand() -> None:
 
 if __name__ == "__main__":
     _serve_by_hand()
+
+
+def alert_sink_env(http, smtp) -> dict[str, str]:
+    """The EXPOSED_* variables of a server whose alerts go to the sinks: the webhook and
+    e-mail API sinks of `http` (an emulator) and the SMTP sink `smtp`."""
+    return {
+        "EXPOSED_SLACK_WEBHOOK": f"{http.url}/__sinks/webhook/slack",
+        "EXPOSED_TEAMS_WEBHOOK": f"{http.url}/__sinks/webhook/teams",
+        "EXPOSED_JSON_WEBHOOK": f"{http.url}/__sinks/webhook/json",
+        "EXPOSED_MAIL_API_URL": f"{http.url}/__sinks/email-api",
+        "EXPOSED_MAIL_API_KEY": "test-mail-key",
+        "EXPOSED_SMTP_URL": smtp.url,
+    }

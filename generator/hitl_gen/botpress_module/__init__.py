@@ -147,10 +147,11 @@ def _write_folder(output: Path, files: dict[str, bytes], force: bool) -> ModuleR
 
 
 def _write_archive(archive: Path, files: dict[str, bytes], force: bool) -> ModuleReport:
+    from hitl_gen.archive import tgz
     from hitl_gen.atomic import write_atomic
     from hitl_gen.output import os_errors
 
-    content = _tgz(files)
+    content = tgz(files)
     report = ModuleReport(str(archive))
     with os_errors():
         if archive.is_dir():
@@ -172,20 +173,3 @@ def _write_archive(archive: Path, files: dict[str, bytes], force: bool) -> Modul
     ]
     return report
 
-
-def _tgz(files: dict[str, bytes]) -> bytes:
-    """Deterministic: sorted entries, no owners, no timestamps."""
-    import gzip
-    import io
-    import tarfile
-
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in sorted(files.items()):
-            info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(data), 0o644, 0
-            tar.addfile(info, io.BytesIO(data))
-    packed = io.BytesIO()
-    with gzip.GzipFile(fileobj=packed, mode="wb", mtime=0) as gz:
-        gz.write(raw.getvalue())
-    return packed.getvalue()
