@@ -41,6 +41,18 @@ def smtp_sink():
 
 
 @pytest.fixture(scope="session")
+def sinks():
+    """Where a real server's alerts go (real/ and browser/): the emulator's webhook and
+    e-mail API sinks, and an SMTP server (support/emulator.py alert_sink_env)."""
+    from support.smtp_sink import SmtpSink
+
+    http, smtp = HitlEmulator().start(), SmtpSink().start()
+    yield http, smtp
+    smtp.stop()
+    http.stop()
+
+
+@pytest.fixture(scope="session")
 def runtime():
     return NodeRuntime()
 

@@ -30,9 +30,8 @@ from pathlib import Path
 import pytest
 
 from support.build import run_cli
-from support.emulator import HitlEmulator, alert_sink_env
+from support.emulator import alert_sink_env
 from support.real_server import RealBotpress, RealServerUnavailable, unpacked
-from support.smtp_sink import SmtpSink
 
 UI_VERSION = "12.22.1-ui"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -53,14 +52,6 @@ def pytest_collection_modifyitems(items):
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.node)
-
-
-@pytest.fixture(scope="session")
-def sinks():
-    http, smtp = HitlEmulator().start(), SmtpSink().start()
-    yield http, smtp
-    smtp.stop()
-    http.stop()
 
 
 @pytest.fixture(scope="session")

@@ -18,10 +18,9 @@ from typing import NamedTuple
 import pytest
 
 from support.build import run_cli
-from support.emulator import HitlEmulator, alert_sink_env
+from support.emulator import alert_sink_env
 from support.postgres import Postgres
 from support.real_server import DEFAULT_VERSION, RealBotpress, session_version
-from support.smtp_sink import SmtpSink
 
 
 def _has_hitlnext_exits(version: str) -> bool:
@@ -93,14 +92,6 @@ def _webchat_through_messaging():
         patch.setattr(webchat.Webchat, "messages", messages_oldest_first)
         patch.setattr(webchat.Webchat, "send", send_then_adopt_the_user)
         yield
-
-
-@pytest.fixture(scope="session")
-def sinks():
-    http, smtp = HitlEmulator().start(), SmtpSink().start()
-    yield http, smtp
-    smtp.stop()
-    http.stop()
 
 
 def sink_env(sinks) -> dict[str, str]:
