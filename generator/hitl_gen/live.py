@@ -103,8 +103,8 @@ def doctor(connection: Connection, client: BotpressClient, *, email: str | None,
         found = client.version()
         if connection.botpress and found != connection.botpress:
             return WarningText(f"the server runs Botpress {found} but the spec targets {connection.botpress}: what hitl-gen "
-                            f"generates depends on the release (routes, HITL Next's exits), so set target.botpress: "
-                            f"\"{found}\" in the spec and build or deploy again")
+                               f"generates depends on the release (routes, HITL Next's exits), so set target.botpress: "
+                               f"\"{found}\" in the spec and build or deploy again")
         return f"Botpress {found}"
 
     def skill_module_check() -> str:
