@@ -1,7 +1,8 @@
 """The commands that talk to a live Botpress: login, pause, unpause, status, sessions,
 handoffs, resolve, reject and doctor (deploy, undeploy and restore: deploy_commands.py).
-Like cli.py, they parse, call and print; client.py and live.py do the talking. What they print may come from the
-server (names, messages, ids, versions), so it goes through terminal.printable (_say)."""
+Like cli.py, they parse, call and print; client.py and live.py do the talking. What they
+print may come from the server (names, messages, ids, versions), so it goes through
+terminal.printable (_say)."""
 
 from __future__ import annotations
 
