@@ -243,3 +243,54 @@ def test_the_installed_command_without_a_terminal_prints_one_line(env, emulator)
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, env=environ, timeout=60, start_new_session=True)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == ["hitl-gen: login: no password: set BP_PASSWORD, or run `hitl-gen login` in a terminal to type it"]
+
+
+# ---- HITL Next handoffs: what a real 12.22.1 answered, pinned (real/test_live_cli_real.py
+# runs the same commands on 12.22.1 and 12.31.10) -------------------------------------
+
+EXPRESS_404 = '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot POST {path}</pre>\n</body>\n</html>\n'
+
+
+def test_reject_on_a_release_without_the_route_says_to_resolve_instead(real_env, httpx_mock):
+    real_login(httpx_mock)
+    assert run("login", "--url", REAL, "--email", EMAIL)[0] == 0
+    path = f"/api/v1/bots/{BOT}/mod/hitlnext/handoffs/7/reject"
+    httpx_mock.add_response(method="POST", url=REAL + path, status_code=404, text=EXPRESS_404.format(path=path),
+                            headers={"Content-Type": "text/html; charset=utf-8"})
+    code, out, err = run("reject", "--url", REAL, "--bot", BOT, "7")
+    assert (code, out) == (1, "")
+    assert err.strip() == (f"{REAL}: rejecting handoff 7: POST {path} answered 404: this Botpress has no route to reject "
+                           "a HITL Next handoff (12.22.1 has none, 12.31.10 has): resolve it instead (`hitl-gen resolve 7`)")
+
+
+def test_resolving_a_pending_handoff_that_only_the_screen_can_take_says_where(real_env, httpx_mock):
+    real_login(httpx_mock)
+    assert run("login", "--url", REAL, "--email", EMAIL)[0] == 0
+    base = f"{REAL}/api/v1/bots/{BOT}/mod/hitlnext"
+    httpx_mock.add_response(method="POST", url=f"{base}/agents/me/online", json={"online": True})
+    httpx_mock.add_response(method="GET", url=f"{base}/handoffs", json=[{"id": 7, "status": "pending", "userId": "u1"}])
+    # 12.22.1 opens the agent's side in the agent's own channel-web session, which only the screen has
+    httpx_mock.add_response(method="POST", url=f"{base}/handoffs/7/assign", status_code=400,
+                            json={"statusCode": 400, "type": "Error", "message": "Request failed with status code 400"})
+    code, out, err = run("resolve", "--url", REAL, "--bot", BOT, "7")
+    assert (code, out) == (1, "")
+    assert err.strip() == (f"{REAL}: taking handoff 7: POST /api/v1/bots/{BOT}/mod/hitlnext/handoffs/7/assign answered "
+                           "400: the handoff is pending, and this Botpress lets an agent take one only from the HITL Next screen, "
+                           "whose web session it needs (12.22.1 does; 12.31.10 takes it from here): take it at "
+                           f"{REAL}/studio/{BOT}/modules/hitlnext, then run `hitl-gen resolve 7` again")
+    assert not [r for r in httpx_mock.get_requests() if r.url.path.endswith("/resolve")]  # nothing resolved half-way
+
+
+def test_handoffs_are_listed_as_a_table(real_env, httpx_mock):
+    real_login(httpx_mock)
+    assert run("login", "--url", REAL, "--email", EMAIL)[0] == 0
+    httpx_mock.add_response(method="GET", url=f"{REAL}/api/v1/bots/{BOT}/mod/hitlnext/handoffs", json=[
+        {"id": 7, "status": "pending", "userChannel": "web", "userId": "u1", "userThreadId": "3", "agentId": None,
+         "createdAt": "2026-11-24T01:00:00.000Z"},
+        {"id": 8, "status": "resolved", "userChannel": "web", "userId": "u2\x1b[31m", "userThreadId": "4", "agentId": "a1",
+         "createdAt": "2026-11-24T01:01:00.000Z"}])
+    code, out, err = run("handoffs", "--url", REAL, "--bot", BOT, "--status", "resolved")
+    assert (code, err) == (0, "")
+    header, row = out.splitlines()
+    assert header.split() == ["HANDOFF", "STATUS", "CHANNEL", "USER", "THREAD", "AGENT", "CREATED"]
+    assert row.split() == ["8", "resolved", "web", "u2\\x1b[31m", "4", "a1", "2026-11-24T01:01:00.000Z"]  # no escape reaches the terminal
