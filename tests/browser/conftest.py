@@ -66,15 +66,21 @@ def ui_server(tmp_path_factory, sinks):
 
 def install_module(workdir: Path) -> Path:
     """`hitl-gen module -o MODULES`, then the module enabled in the server's config."""
-    modules, global_dir = workdir / "modules", workdir / "data" / "global"
+    modules = workdir / "modules"
     code, out, err = run_cli("module", "-o", modules)
     assert code == 0, err
+    enable_module(workdir, modules / "hitl-gen")
+    return modules / "hitl-gen"
+
+
+def enable_module(workdir: Path, location: Path) -> None:
+    """A fresh server's global data (start.sh's seed) with the module at `location` enabled."""
+    global_dir = workdir / "data" / "global"
     shutil.copytree(unpacked(UI_VERSION) / "seed" / "global", global_dir)
     config_file = global_dir / "botpress.config.json"
     config = json.loads(config_file.read_text(encoding="utf-8"))
-    config["modules"].append({"location": str(modules / "hitl-gen"), "enabled": True})
+    config["modules"].append({"location": str(location), "enabled": True})
     config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    return modules / "hitl-gen"
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -409,18 +408,14 @@ def test_doctor_reports_the_module_installed_and_enabled(ui_server, monkeypatch,
 def test_module_archive_in_the_modules_folder_is_extracted_and_loaded(tmp_path):
     """`hitl-gen module --archive` saved as modules/hitl-gen.tgz: Botpress extracts it at
     start and offers the skill."""
-    from browser.conftest import UI_VERSION
+    from browser.conftest import UI_VERSION, enable_module
 
-    from support.real_server import RealBotpress, unpacked
+    from support.real_server import RealBotpress
 
-    modules, global_dir = tmp_path / "modules", tmp_path / "data" / "global"
+    modules = tmp_path / "modules"
     modules.mkdir()
     assert run_cli("module", "--archive", modules / "hitl-gen.tgz")[0] == 0
-    shutil.copytree(unpacked(UI_VERSION) / "seed" / "global", global_dir)
-    config_file = global_dir / "botpress.config.json"
-    config = json.loads(config_file.read_text(encoding="utf-8"))
-    config["modules"].append({"location": str(modules / "hitl-gen"), "enabled": True})
-    config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    enable_module(tmp_path, modules / "hitl-gen")
     server = RealBotpress(tmp_path, version=UI_VERSION).start()
     try:
         skills = server.http.get("/api/v1/modules/skills", headers=server.admin_headers()).json()

@@ -26,7 +26,7 @@ from support.real_server import DEFAULT_VERSION, RealBotpress, session_version
 def _has_hitlnext_exits(version: str) -> bool:
     from hitl_gen.botpress import hitlnext, versions
 
-    return hitlnext.exits(versions.parse(version.split("-")[0])) is not None
+    return versions.has(hitlnext.EXITS, versions.parse(version.split("-")[0]))
 
 
 # Modules that hold for some releases only, by design, and are not collected for the others:

@@ -285,17 +285,25 @@ def _handoffs(botpress, bot: str) -> list[dict]:
     return answer.json()
 
 
-def _resolve(botpress, bot: str, handoff_id: int) -> None:
-    """What an agent does in the HITL Next screen: take the conversation, then resolve it.
-    The agent's own webchat session is keyed by the agent id (md5 of strategy-email)."""
+def _take(botpress, bot: str, handoff_id) -> None:
+    """What an (online) agent does in the HITL Next screen to take a handoff: 12.22.1 opens
+    the agent's side of it in the agent's own webchat session, keyed by the agent id (md5
+    of strategy-email); 12.31 ignores the session."""
     import hashlib
 
     agent_id = hashlib.md5(f"default-{botpress.email}".encode()).hexdigest()
     with Webchat(botpress.url, bot, visitor_id=agent_id, language=None) as agent:
-        for step, body in (("assign", {"webSessionId": agent.web_session_id}), ("resolve", {})):
-            answer = botpress.http.post(f"/api/v1/bots/{bot}/mod/hitlnext/handoffs/{handoff_id}/{step}", json=body,
-                                        headers=botpress.bot_api(bot))
-            assert answer.status_code < 300, answer.text
+        answer = botpress.http.post(f"/api/v1/bots/{bot}/mod/hitlnext/handoffs/{handoff_id}/assign",
+                                    json={"webSessionId": agent.web_session_id}, headers=botpress.bot_api(bot))
+        assert answer.status_code < 300, answer.text
+
+
+def _resolve(botpress, bot: str, handoff_id) -> None:
+    """What an agent does in the HITL Next screen: take the conversation, then resolve it."""
+    _take(botpress, bot, handoff_id)
+    answer = botpress.http.post(f"/api/v1/bots/{bot}/mod/hitlnext/handoffs/{handoff_id}/resolve", json={},
+                                headers=botpress.bot_api(bot))
+    assert answer.status_code < 300, answer.text
 
 
 @pytest.mark.parametrize("language, told", [("fr", "Une personne va vous répondre ici."), ("en", "A person will answer you here.")])
@@ -306,7 +314,7 @@ def test_hitlnext_handoff_through_the_webchat(botpress, sinks, tmp_path, languag
 
 def hands_back_at_once(botpress) -> bool:
     """Whether hitlnext tells the bot at once that the agent resolved the handoff (12.28+)."""
-    return hitlnext.exits(versions.parse(botpress.version)) is not None
+    return versions.has(hitlnext.EXITS, versions.parse(botpress.version))
 
 
 def hitlnext_conversation(botpress, sinks, bot: Installed, language, told):

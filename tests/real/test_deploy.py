@@ -20,7 +20,7 @@ import pytest
 import yaml
 from support.builder_wiring import smtp_for_skills, wire
 from support.fake_botpress import pack
-from support.real_server import DEFAULT_VERSION, session_version
+from support.real_server import DEFAULT_VERSION, TEMPLATE_END_FLOW, session_version
 from support.webchat import Webchat
 
 from hitl_gen.spec.load import load_spec
@@ -62,11 +62,10 @@ def builder_bot(storage_server, sinks, tmp_path: Path, example: str, bot: str, e
     answer = server.http.post("/api/v1/admin/workspace/bots", headers=server.admin_headers(),
                               json={"id": bot, "name": f"My {bot}", "template": {"id": "welcome-bot", "moduleId": "builtin"}})
     answer.raise_for_status()
+    server.let_the_template_settle()  # 12.31: as RealBotpress.create_bot leaves a new bot
     files = export(server, bot)
-    if server.settles_templates:  # 12.31: as RealBotpress.create_bot leaves a new bot (see _settle_template)
-        time.sleep(3)
-        files = export(server, bot)
-        files.pop("flows/conversation_end.flow.json", None)
+    if server.settles_templates:
+        files.pop(TEMPLATE_END_FLOW, None)
     config = json.loads(files["bot.config.json"])
     config.update(languages=[spec.target.languages[0]], defaultLanguage=spec.target.languages[0])
     files["bot.config.json"] = json.dumps(config, indent=2).encode()

@@ -15,6 +15,8 @@ import yaml
 from support.build import run_cli as run
 from support.webchat import Webchat
 
+from .test_conformance import _take
+
 
 REPO = Path(__file__).resolve().parents[2]
 BOT = "live-cli-bot"
@@ -149,7 +151,7 @@ def test_hitlnext_handoffs_listed_resolved_and_rejected(botpress, cli, tmp_path)
     if botpress.version == "12.22.1":  # only the screen's web session can take a handoff there
         code, out, err = cli("resolve", *where, first)
         assert code == 1 and "lets an agent take one only from the HITL Next screen" in err, err
-        _take_as_the_screen_does(botpress, bot, first)
+        _take(botpress, bot, first)  # as the screen does; the failed resolve left the agent online
     code, out, err = cli("resolve", *where, first)
     assert (code, out, err) == (0, f"handoff {first}: resolved; the bot has the conversation again\n", ""), err
     code, out, _ = cli("handoffs", *where, "--status", "resolved", "--json")
@@ -165,19 +167,6 @@ def test_hitlnext_handoffs_listed_resolved_and_rejected(botpress, cli, tmp_path)
     code, out, _ = cli("handoffs", *where, "--json")
     assert {str(h["id"]): h["status"] for h in json.loads(out)}[second] == expected
     assert botpress.log_errors(mark) == [] and botpress.restarts(mark) == 0
-
-
-def _take_as_the_screen_does(botpress, bot: str, handoff: str) -> None:
-    """The HITL Next screen's agent: online, with the channel-web session of its own id."""
-    import hashlib
-
-    headers = botpress.bot_api(bot)
-    botpress.http.post(f"/api/v1/bots/{bot}/mod/hitlnext/agents/me/online", json={"online": True}, headers=headers).raise_for_status()
-    agent_id = hashlib.md5(f"default-{botpress.email}".encode()).hexdigest()
-    with Webchat(botpress.url, bot, visitor_id=agent_id, language=None) as agent:
-        answer = botpress.http.post(f"/api/v1/bots/{bot}/mod/hitlnext/handoffs/{handoff}/assign",
-                                    json={"webSessionId": agent.web_session_id}, headers=headers)
-        assert answer.status_code < 300, answer.text
 
 
 def test_doctor_warns_when_the_spec_targets_another_release(botpress, cli, tmp_path):

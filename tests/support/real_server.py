@@ -49,6 +49,7 @@ ARCHIVES = {
     "12.31.10": "botpress-12.31.10-server.tar.xz",
 }
 DEFAULT_VERSION = "12.22.1"
+TEMPLATE_END_FLOW = "flows/conversation_end.flow.json"  # 12.31's welcome-bot runs it whenever a flow ends
 ADMIN_EMAIL = "admin@example.com"
 WORKSPACE = {"X-BP-Workspace": "default"}
 
@@ -317,6 +318,12 @@ class RealBotpress:
         12.22.1's writes them over the bot and deletes nothing."""
         return _has_helpers(self.version)
 
+    def let_the_template_settle(self) -> None:
+        """12.31: wait until the server is done writing a bot just made from the template
+        (see _settle_template); at once on 12.22.1."""
+        if self.settles_templates:
+            time.sleep(3)
+
     def _settle_template(self, bot_dir: Path) -> None:
         """12.31: make the new bot what 12.22.1's welcome-bot is, once the server is done with it.
 
@@ -326,8 +333,8 @@ class RealBotpress:
         the template's again 3 s later. So wait first. Then drop the template's
         conversation_end flow, which 12.31 runs whenever a flow ends ("I will be
         listening"); its .ui.json stays, or the watcher would keep the flow cached."""
-        time.sleep(3)
-        end_flow = bot_dir / "flows" / "conversation_end.flow.json"
+        self.let_the_template_settle()
+        end_flow = bot_dir / TEMPLATE_END_FLOW
         if end_flow.is_file():
             end_flow.unlink()
 

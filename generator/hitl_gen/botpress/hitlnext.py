@@ -46,8 +46,13 @@ def exits(version: versions.Version) -> Exits | None:
     if not versions.has(EXITS, version):
         return None
     table = lookup(EXITS)
-    key = table["flag"].replace
-    return Exits(key("{exit}", table["resolved"]), key("{exit}", table["timed_out"]), table["event_type"])
+    flag = table["flag"]  # hitlnext-{exit}
+    return Exits(flag.format(exit=table["resolved"]), flag.format(exit=table["timed_out"]), table["event_type"])
+
+
+def exits_of(target) -> Exits | None:
+    """The exits a spec's flows branch on: its target's release's, with module hitlnext."""
+    return exits(target.botpress) if target.module == "hitlnext" else None
 
 
 def timeout_field(version: versions.Version) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from hitl_gen import channels, hours, triggers
-from hitl_gen.botpress import hitlnext, layout, routes
+from hitl_gen.botpress import hitlnext, layout
 from hitl_gen.render.content import user_attributes
 from hitl_gen.render.jinja_env import render
 from hitl_gen.render.runtime import CATEGORY, botpress_config, runtime_config

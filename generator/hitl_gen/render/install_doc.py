@@ -82,5 +82,5 @@ def install_doc(spec: Spec, actions: list[ActionFile], graphs: list[Graph]) -> s
         env=required_env(spec), nodemailer="nodemailer" in npm_packages(spec),
         enable_snippet=json.dumps(enable_snippet(spec)), channel_notes=channel_notes(spec), trigger_lines=trigger_lines(spec),
         diagrams=flow_diagrams(spec, graphs),
-        hitlnext_exits=spec.target.module == "hitlnext" and hitlnext.exits(spec.target.botpress) is not None,
+        hitlnext_exits=hitlnext.exits_of(spec.target) is not None,
     )

@@ -116,7 +116,7 @@ class _Wiring(GraphBuilder):
     @property
     def exits(self) -> hitlnext.Exits | None:
         """How hitlnext tells this Botpress that a handoff ended, if it does (12.28+)."""
-        return hitlnext.exits(self.spec.target.botpress) if self.spec.target.module == "hitlnext" else None
+        return hitlnext.exits_of(self.spec.target)
 
 
 def handoff_graph(spec: Spec, handoff: Handoff) -> Graph:
