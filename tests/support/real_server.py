@@ -162,6 +162,11 @@ class RealBotpress:
         self.url = f"http://127.0.0.1:{self.port}"
         self.email = ADMIN_EMAIL
         self.password = "pw-" + secrets.token_urlsafe(12)
+        # Without an appSecret Botpress writes one into botpress.config.json while it starts,
+        # not atomically, and its own file watcher can read the file empty: "Modules
+        # configuration file botpress.config.json not found", the server dead (seen once in CI,
+        # on a loaded machine). Given through its BP_CONFIG_* variable, nothing is written.
+        self.app_secret = secrets.token_urlsafe(30)
         self.data = workdir / "data"
         self.log_path = workdir / "botpress.log"
         self.pid: int | None = None
@@ -187,7 +192,8 @@ class RealBotpress:
         node = node12()
         tree = self.workdir / "server"
         subprocess.run(["cp", "-al", str(unpacked(self.version)), str(tree)], check=True)
-        env = {**os.environ, **self.env, "BP_LOG": str(self.log_path), "BP_PID_FILE": str(self.workdir / "botpress.pid")}
+        env = {**os.environ, **self.env, "BP_LOG": str(self.log_path), "BP_PID_FILE": str(self.workdir / "botpress.pid"),
+               "BP_CONFIG_APPSECRET": self.app_secret}
         if self.server_env:
             env["NODE_OPTIONS"] = f"--max-old-space-size=2048 --require {self._preload()}"
         done = subprocess.run([str(tree / "start.sh"), "--data", str(self.data), "--port", str(self.port), "--host", "127.0.0.1",
