@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hitl_gen import __version__
+from hitl_gen import __version__, studio_texts
 from hitl_gen.errors import DestinationError, OutputConflict
 from hitl_gen.resources import BOTPRESS_MODULE as FILES
 
@@ -51,6 +51,8 @@ def module_files() -> dict[str, bytes]:
     }
     files = {"package.json": (json.dumps(package, indent=2) + "\n").encode()}
     files.update({target: (FILES / source).read_bytes() for target, source in _SOURCES.items()})
+    # The rules the backend checks the builder's texts with: hitl-gen's own table.
+    files["dist/backend/texts.json"] = (json.dumps(studio_texts.module_table(), indent=2) + "\n").encode()
     return dict(sorted(files.items()))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
-from hitl_gen import channels, hours, triggers
+from hitl_gen import channels, hours, studio_texts, triggers
 from hitl_gen.botpress import hitlnext, layout
 from hitl_gen.render.content import user_attributes
 from hitl_gen.render.jinja_env import render
@@ -110,7 +110,7 @@ class _Handoff(NamedTuple):
 
 # The file name of each handoff action, and its entry in the runtime.
 ENTRIES = {"start": "start", "resume": "resume", "alert_agents": "alertAgents", "prepare_call_api": "prepareCallApi",
-           "hours": "hours", "set_full_name": "setFullName", "should_start": "shouldStart"}
+           "hours": "hours", "set_full_name": "setFullName", "should_start": "shouldStart", "studio_texts": "studioTexts"}
 REPORT_FAILURE = {"start", "resume"}
 
 
@@ -119,7 +119,7 @@ def _handoff_actions(spec: Spec, handoff: Handoff, prefix: str) -> list[ActionFi
               if not (channels.of(a).skill_only(a) or channels.of(a).sent_by_botpress(a))]
     h = _Handoff(spec, handoff, prefix, _action_config(spec), alerts)
     optional = [_set_full_name(h) if handoff.full_name else None, _alert_agents(h) if alerts else None,
-                _hours(h) if handoff.hours else None]
+                _hours(h) if handoff.hours else None, _studio_texts(h) if handoff.studio_texts else None]
     return [_start(h)] + [f for f in optional if f] + [_prepare_call_api(h), _resume(h), _should_start(h)]
 
 
@@ -177,7 +177,7 @@ def _prepare_call_api(h: _Handoff) -> ActionFile:
                      "bearer header (Botpress's server token) into temp.hitl_api, for the one skill that follows."),
         params=(Param("token", "boolean", "Also hand the server token to the next Call-API skill (the node after it deletes it)"),),
         hidden=True), {"webhooks": [p for p in prepared if p], "userAttributes": user_attributes(*_element_texts(h.handoff)),
-                       **_hours_config(h.handoff)})
+                       **_hours_config(h.handoff), **_studio_config(h.handoff)})
 
 
 def _resume(h: _Handoff) -> ActionFile:
@@ -208,6 +208,22 @@ def _hours(h: _Handoff) -> ActionFile:
         description=(f"Sets temp.{key} to \"open\" or \"closed\" from the handoff's business hours "
                      f"({h.handoff.hours.time_zone}); the alerts' {{{{hours}}}} then says it.")),
         {"hoursKey": key, "hours": hours.config(h.handoff.hours)})
+
+
+def _studio_config(handoff: Handoff) -> dict:
+    """CONFIG.studio: the texts the Studio skill may override, and how they are checked."""
+    return {"studio": studio_texts.runtime_config(handoff.id, handoff.studio_texts)} if handoff.studio_texts else {}
+
+
+def _studio_texts(h: _Handoff) -> ActionFile:
+    names = ", ".join(h.handoff.studio_texts)
+    return h.file("studio_texts", ActionMeta(
+        title=f"Texts from the Studio skill ({h.handoff.id})",
+        description=(f"Run by the \"Talk to an agent\" skill: keeps the builder's texts ({names}; per bot language) in "
+                     f"temp.{studio_texts.state_key(h.handoff.id)} for the handoff that follows. Texts that are not allowed "
+                     "are left out and logged; the spec's text is said instead."),
+        params=(Param("texts", "object", "{<text>: {<language>: <message>}}; {{placeholders}} as in the spec"),),
+        hidden=True), _studio_config(h.handoff))
 
 
 def _should_start(h: _Handoff) -> ActionFile:

@@ -7,6 +7,7 @@ import json
 import re
 from typing import NamedTuple
 
+from hitl_gen import studio_texts
 from hitl_gen.json_text import pretty
 from hitl_gen.texts import PLACEHOLDER, Text
 
@@ -37,10 +38,12 @@ def keep_labels(text: Text) -> Text:
     return {lang: value.replace(": ", ":\u00a0") for lang, value in text.items()}
 
 
-def text_element(element_id: str, text: Text) -> dict:
+def text_element(element_id: str, text: Text, studio: str | None = None) -> dict:
+    """`studio`: the text's name in `studio.texts`, when the Studio skill may override it."""
     form: dict = {}
     for lang, value in text.items():
-        form[f"text${lang}"] = mustache_text(value)
+        said = mustache_text(value)
+        form[f"text${lang}"] = studio_texts.with_override(studio, lang, said) if studio else said
         form[f"markdown${lang}"] = False
         form[f"typing${lang}"] = True
     return _element(element_id, form)

@@ -67,6 +67,7 @@ class Handoff(NamedTuple):
     hours: Hours | None = None      # business hours (hitl_gen.hours)
     way_back: WayBack = WayBack()   # after the hand-back: satisfaction, then (hitl_gen.way_back)
     timeout: Timeout | None = None  # hitlnext 12.28+: how long the handoff waits for an agent
+    studio_texts: tuple[str, ...] = ()  # texts the Studio skill may override (hitl_gen.studio_texts)
 
 
 class Spec(NamedTuple):
@@ -106,4 +107,5 @@ def _handoff(raw: dict, languages: tuple[str, ...]) -> Handoff:
         hours=build_hours(raw.get("hours"), languages),
         way_back=build_way_back(raw.get("resume"), languages),
         timeout=Timeout(raw["timeout"]["after_s"], text_of(raw["timeout"]["say"], languages)) if "timeout" in raw else None,
+        studio_texts=tuple(raw.get("studio", {}).get("texts", ())),
     )

@@ -21,7 +21,7 @@ from typing import Any
 import referencing
 import referencing.jsonschema
 
-from hitl_gen import channels, triggers
+from hitl_gen import channels, studio_texts, triggers
 from hitl_gen.botpress.knowledge import lookup
 from hitl_gen.resources import BASE_SCHEMA
 
@@ -39,6 +39,7 @@ def spec_schema() -> dict:
         defs.update(copy.deepcopy(channel.schema_defs))
     defs["trigger"]["properties"] = {kind.name: copy.deepcopy(kind.schema) for kind in triggers.TRIGGERS}
     defs["target"]["properties"]["module"]["enum"] = sorted(lookup("modules"))
+    defs["handoff"]["properties"]["studio"]["properties"]["texts"]["items"]["enum"] = list(studio_texts.KEYS)
     trigger_names = [kind.name for kind in triggers.TRIGGERS]
     names = {"alert_kinds": ", ".join(kinds), "alert_kinds_or": _or(kinds), "trigger_names_or": _or(trigger_names)}
     return _substitute(schema, names)

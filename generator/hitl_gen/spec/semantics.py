@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from hitl_gen import channels, hours, triggers, way_back
+from hitl_gen import channels, hours, studio_texts, triggers, way_back
 from hitl_gen.botpress import hitlnext, versions
 from hitl_gen.errors import Problem
 from hitl_gen.spec.located_yaml import LocatedDocument
@@ -47,6 +47,7 @@ def semantic_problems(doc: LocatedDocument) -> list[Problem]:
         if "hours" in handoff:
             problems += hours.problems(doc, path + ("hours",), handoff["hours"])
         problems += way_back.problems(doc, path, handoff)
+        problems += studio_texts.problems(doc, path, handoff)
         for name, value in handoff["trigger"].items():
             problems += triggers.kind(name).problems(doc, path + ("trigger", name), value, target)
     problems += _secret_problems(doc, (), data)

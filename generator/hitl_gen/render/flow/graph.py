@@ -25,6 +25,7 @@ class TextElement(NamedTuple):
 
     purpose: str
     text: Text
+    studio: str | None = None  # its name in `studio.texts` when the Studio skill may override it
 
 
 class ChoiceElement(NamedTuple):

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 from typing import NamedTuple
 
+from hitl_gen import studio_texts
 from hitl_gen.botpress import hitlnext, routes, versions
 from hitl_gen.render.flow import off_hours, way_back
 from hitl_gen.render.flow.alerts import AlertSteps, alert_steps
@@ -101,6 +102,10 @@ class _Wiring(GraphBuilder):
 
     def action(self, name: str, args: dict | None = None) -> str:
         return instruction(f"{self.spec.target.namespace}/{self.handoff.id}/{name}", args or {})
+
+    def text(self, purpose: str, text, studio_key: str) -> TextElement:
+        """The element saying `text`; `studio_key` is its name in `studio.texts`."""
+        return TextElement(purpose, text, studio_texts.overridable(self.handoff, studio_key))
 
     def token(self, name: str, skill_node: str) -> None:
         """A node that hands the server token to the Call-API skill `skill_node` only."""
@@ -192,7 +197,7 @@ def _hitlnext(w: _Wiring) -> None:
         agents = call_api("agents", "get", API_BASE + routes.HITLNEXT_AGENTS, "hitl_agents", headers=AUTH_HEADERS)
         w.call("check_agents", agents, "agent_online", NOT_HANDED)
         w.standard("agent_online", [FORGET_TOKEN], {AGENT_ONLINE: "handoff_token", "true": NO_AGENT})
-        w.standard("no_agent", [Say(TextElement("no_agent", w.handoff.no_agent_say))], {"true": END})
+        w.standard("no_agent", [Say(w.text("no_agent", w.handoff.no_agent_say, "no_agent"))], {"true": END})
     w.token("handoff_token", "handoff")
     timeout = w.handoff.timeout
     fields = {**HANDOFF_FIELDS, **({hitlnext.timeout_field(w.spec.target.botpress): timeout.after_s} if timeout else {})}
@@ -210,9 +215,9 @@ def _handed_over_and_back(w: _Wiring, unpause: Skill | None) -> None:
     waited = {"true": "resume"}
     if w.exits and handoff.timeout:
         waited = {w.exits.condition(w.exits.timed_out): "timed_out", **waited}
-        w.standard("timed_out", [Say(TextElement("timeout", handoff.timeout.say))], _settled(w, "timed_out", END))
-    w.standard("handed_over", [FORGET_TOKEN, Say(TextElement("say", handoff.say))], waited, wait=True)
-    w.standard("failed", [FORGET_TOKEN, Say(TextElement("failed", handoff.failure_say))], {"true": END})
+        w.standard("timed_out", [Say(w.text("timeout", handoff.timeout.say, "timeout"))], _settled(w, "timed_out", END))
+    w.standard("handed_over", [FORGET_TOKEN, Say(w.text("say", handoff.say, "say"))], waited, wait=True)
+    w.standard("failed", [FORGET_TOKEN, Say(w.text("failed", handoff.failure_say, "on_failure"))], {"true": END})
     if unpause:
         w.token("resume", "unpause")
         w.call("unpause", unpause, "back", "unpause_again")
@@ -222,7 +227,7 @@ def _handed_over_and_back(w: _Wiring, unpause: Skill | None) -> None:
                    {"temp.hitl_failed": END, "true": way_back.first_step(handoff)})
     else:
         w.standard("resume", [w.action("prepare_call_api")], {"true": "back"})
-    back = [FORGET_TOKEN] + ([Say(TextElement("resume", handoff.resume_say))] if handoff.resume_say else [])
+    back = [FORGET_TOKEN] + ([Say(w.text("resume", handoff.resume_say, "resume"))] if handoff.resume_say else [])
     after = way_back.first_step(handoff)
     w.standard("back", back, {"true": after} if after == way_back.SATISFACTION else _settled(w, "back", after))
 

@@ -13,6 +13,7 @@ The alerts go out either way, and say {{hours}}.
 
 from __future__ import annotations
 
+from hitl_gen import studio_texts
 from hitl_gen.hours import CLOSED, state_key
 from hitl_gen.render.flow.graph import END, GraphBuilder, Say, TextElement
 from hitl_gen.spec.model import Handoff
@@ -63,7 +64,7 @@ def add_decision(g: GraphBuilder, handoff: Handoff, hand_over: str, forget_token
     hours = handoff.hours
     if not hours:
         return
-    say = Say(TextElement(OFF_HOURS, hours.off_hours_say))
+    say = Say(TextElement(OFF_HOURS, hours.off_hours_say, studio_texts.overridable(handoff, "off_hours")))
     if hours.hand_over:
         g.standard(DECISION, [forget_token], {is_open(handoff): "handed_over", "true": OFF_HOURS})
         # Waits like handed_over: the agent answers when the desk opens, then hands back.

@@ -47,7 +47,7 @@ class _Ids:
         """An element reference becomes the new element's id; anything else stays."""
         if isinstance(value, TextElement):
             element_id = self.ids.element(TEXT, self.key(value.purpose))
-            self.elements[TEXT].append(content.text_element(element_id, value.text))
+            self.elements[TEXT].append(content.text_element(element_id, value.text, value.studio))
             return element_id
         if isinstance(value, ChoiceElement):
             element_id = self.ids.element(CHOICE, self.key(value.purpose))

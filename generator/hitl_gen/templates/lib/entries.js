@@ -26,6 +26,8 @@ return {
   // the flow branches on it, and the alerts' {{hours}} says it.
   hours: logging('checking the business hours', async () => decideHours()),
   setFullName: logging('setting the full name', async () => { temp.hitl_full_name = await nameTheUser() }),
+  // Run by the Studio skill "Talk to an agent" with the builder's texts (lib/studio_texts.js).
+  studioTexts: logging('keeping the Studio texts', async () => keepStudioTexts()),
   // For builders who start the handoff from their own flow: sets this handoff's own flag
   // (true when this message should start it) and reason in temp. Every key is the
   // handoff's own (CONFIG.keys), so two handoffs in one bot never read each other's.

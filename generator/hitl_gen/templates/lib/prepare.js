@@ -6,6 +6,7 @@
 async function prepareCallApi() {
   const vars = messageVars()
   temp.hitl_vars = mustacheVars(vars)
+  if (CONFIG.studio) temp.hitl_vars[CONFIG.studio.vars] = studioVars(vars)
   if (args && args.token) {
     const api = await bp.http.getAxiosConfigForBot(event.botId, { localUrl: true })
     temp.hitl_api = { baseURL: api.baseURL, authorization: api.headers.Authorization }

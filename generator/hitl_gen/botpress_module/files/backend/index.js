@@ -23,6 +23,12 @@ const SAYING_NODES = { handed_over: 'handed', failed: 'failed', no_agent: 'no_ag
 const SAY = /^say #!(builtin_text-[A-Za-z0-9_-]+)/
 // A spec's {{full_name}} as the build writes it into a content element, shown as written in the spec.
 const SPEC_PLACEHOLDER = /\{\{\{temp\.hitl_vars\.([A-Za-z0-9_.]+)\}\}\}/g
+// Which texts the builder may override and how they are checked: hitl-gen's table
+// (hitl_gen/studio_texts.py), written beside this file by `hitl-gen module`.
+const TEXTS = require('./texts.json')
+// A content element text the builder may override (studio_texts.with_override):
+// {{#v}}{{{v}}}{{/v}}{{^v}}<the spec's text>{{/v}}, v = <contentVar><text>.<language>.
+const OVERRIDABLE = /^\{\{#([^{}\s]+)\}\}\{\{\{\1\}\}\}\{\{\/\1\}\}\{\{\^\1\}\}([\s\S]*)\{\{\/\1\}\}$/
 
 function parseInstruction(text) {
   const space = text.indexOf(' ')
@@ -60,17 +66,49 @@ async function readTexts(ghost) {
   }
 }
 
+/** The text the builder may override in an element's text, if any: its name in the
+ * spec's `studio.texts`, and the spec's text around which the override was built. */
+function overridable(text) {
+  const found = OVERRIDABLE.exec(text)
+  if (!found || !found[1].startsWith(TEXTS.contentVar)) {
+    return null
+  }
+  const key = found[1].slice(TEXTS.contentVar.length).split('.')[0]
+  return TEXTS.keys.includes(key) ? { key, said: found[2] } : null
+}
+
 /** The element's text in each of the bot's languages (every language it has, when the
- * bot's are unknown). */
+ * bot's are unknown), as the spec wrote it, and its name in `studio.texts` when the
+ * builder may override it. */
 function textsOf(formData, languages) {
   const texts = {}
+  const names = []
   for (const key of Object.keys(formData)) {
     const lang = key.startsWith('text$') ? key.slice(5) : null
     if (lang && (!languages.length || languages.includes(lang)) && typeof formData[key] === 'string') {
-      texts[lang] = formData[key].replace(SPEC_PLACEHOLDER, '{{$1}}')
+      const override = overridable(formData[key])
+      names.push(override && override.key)
+      texts[lang] = (override ? override.said : formData[key]).replace(SPEC_PLACEHOLDER, '{{$1}}')
     }
   }
-  return texts
+  // One name in every language; else the builder edited the element, and it is not overridden.
+  const studio = names.length && names.every(name => name && name === names[0]) ? names[0] : null
+  return { texts, studio }
+}
+
+/** The action that takes the builder's texts: `<namespace>/<handoff>/studio_texts`,
+ * beside the handoff's prepare action in the same flow. */
+function textsActionOf(flow, id) {
+  const prepare = new RegExp('^([a-z0-9][a-z0-9_-]{0,39})/' + id + '/prepare_call_api( |$)')
+  for (const node of flow.nodes || []) {
+    for (const text of node.onEnter || []) {
+      const found = prepare.exec(String(text))
+      if (found) {
+        return `${found[1]}/${id}/studio_texts`
+      }
+    }
+  }
+  return undefined
 }
 
 /** The handoffs `hitl-gen build` installed in the bot: one flow each, described
@@ -100,21 +138,36 @@ async function listHandoffs(bp, botId) {
     }
     const nodes = new Set((flow.nodes || []).map(node => node.name))
     const says = {}
+    const overridden = {}
     for (const node of flow.nodes || []) {
-      const exit = SAYING_NODES[node.name]
-      const said = exit && (node.onEnter || []).map(text => SAY.exec(String(text))).find(Boolean)
-      if (said && texts.has(said[1])) {
-        says[exit] = textsOf(texts.get(said[1]), languages)
+      const said = (node.onEnter || []).map(text => SAY.exec(String(text))).find(Boolean)
+      if (!said || !texts.has(said[1])) {
+        continue
+      }
+      const element = textsOf(texts.get(said[1]), languages)
+      if (SAYING_NODES[node.name]) {
+        says[SAYING_NODES[node.name]] = element.texts
+      }
+      if (element.studio) {
+        overridden[element.studio] = element.texts
       }
     }
-    handoffs.push({
+    const textsAction = textsActionOf(flow, found[1])
+    const handoff = {
       id: found[1],
       flow: name,
       flag: entryFlag(flow),
       module: nodes.has('pause') ? 'hitl' : 'hitlnext',
       exits: EXITS.filter(exit => nodes.has(exit.node)).map(exit => exit.id).concat(FAILED.id),
       says
-    })
+    }
+    if (textsAction && Object.keys(overridden).length) {
+      // The texts the form offers to change, in the spec's order, with the spec's text.
+      handoff.texts = TEXTS.keys.filter(key => overridden[key]).map(key => ({ key, said: overridden[key] }))
+      handoff.textsAction = textsAction
+      handoff.languages = languages.length ? languages : Object.keys(handoff.texts[0].said)
+    }
+    handoffs.push(handoff)
   }
   return handoffs
 }
@@ -122,21 +175,38 @@ async function listHandoffs(bp, botId) {
 /** The skill's flow: raise the handoff's entry flag and jump into its flow; when it
  * returns (`#`, in the same turn), the flag is down, so go back to the skill-call node,
  * whose transitions read temp.hitl_outcome. */
-function skillNodes(handoff) {
+function skillNodes(handoff, texts) {
   const setTemp = (name, value) => ({
     type: 'run',
     name: 'builtin/setVariable',
     args: { type: 'temp', name, value }
   })
+  if (!handoff.textsAction) {
+    return [
+      {
+        name: 'entry',
+        onEnter: [setTemp(OUTCOME, ''), setTemp(handoff.flag, 'true')],
+        next: [
+          { condition: `temp.${handoff.flag}`, node: handoff.flow },
+          { condition: 'true', node: '#' }
+        ]
+      }
+    ]
+  }
+  // The builder's texts go to the handoff's action as a nested argument, which Botpress
+  // passes as typed (it renders top-level strings only): no Mustache pass over them. The
+  // action keeps them in temp for this handoff; `done` forgets them once it returns.
+  const kept = TEXTS.stateKeyPrefix + handoff.id
   return [
     {
       name: 'entry',
-      onEnter: [setTemp(OUTCOME, ''), setTemp(handoff.flag, 'true')],
+      onEnter: [setTemp(OUTCOME, ''), { type: 'run', name: handoff.textsAction, args: { texts } }, setTemp(handoff.flag, 'true')],
       next: [
         { condition: `temp.${handoff.flag}`, node: handoff.flow },
-        { condition: 'true', node: '#' }
+        { condition: 'true', node: 'done' }
       ]
-    }
+    },
+    { name: 'done', onEnter: [setTemp(kept, '')], next: [{ condition: 'true', node: '#' }] }
   ]
 }
 
@@ -153,6 +223,49 @@ function skillError(message) {
 }
 
 const ID = /^[A-Za-z0-9_-]{1,100}$/
+const TEXTS_ACTION = /^[a-z0-9][a-z0-9_-]{0,39}\/[A-Za-z0-9_-]{1,100}\/studio_texts$/
+const USER_ATTRIBUTE = new RegExp('^(?:' + TEXTS.userAttribute + ')$')
+
+/** The builder's texts, checked as the handoff's action will check them: only the texts
+ * the spec lets the Studio change, in the bot's languages, with the spec's placeholders.
+ * Empty fields are left out (the spec's text is said). */
+function checkedTexts(handoff, given) {
+  const texts = {}
+  if (given === undefined || given === null) {
+    return texts
+  }
+  if (typeof given !== 'object' || Array.isArray(given)) {
+    throw skillError('the texts must be given per text and language')
+  }
+  const allowed = (handoff.texts || []).map(text => text.key)
+  for (const key of Object.keys(given)) {
+    if (!allowed.includes(key) || typeof given[key] !== 'object' || given[key] === null) {
+      throw skillError(allowed.length
+        ? `handoff "${handoff.id}" lets the Studio change ${allowed.join(', ')}, not "${key}"`
+        : `handoff "${handoff.id}" does not let the Studio change its texts; list them in the spec's studio.texts and build again`)
+    }
+    for (const lang of Object.keys(given[key])) {
+      const text = given[key][lang]
+      if (text === '') {
+        continue
+      }
+      if (!handoff.languages.includes(lang)) {
+        throw skillError(`"${key}" in "${lang}": the bot speaks ${handoff.languages.join(', ')}`)
+      }
+      if (typeof text !== 'string' || text.length > TEXTS.maxLength) {
+        throw skillError(`"${key}" in "${lang}": write a text of at most ${TEXTS.maxLength} characters`)
+      }
+      for (const match of text.matchAll(new RegExp(TEXTS.placeholder, 'g'))) {
+        if (!TEXTS.placeholders.includes(match[1]) && !USER_ATTRIBUTE.test(match[1])) {
+          const known = TEXTS.placeholders.map(name => `{{${name}}}`).join(', ')
+          throw skillError(`"${key}" in "${lang}": unknown placeholder ${match[0]}; use one of ${known}, {{user.<attribute>}}`)
+        }
+      }
+      texts[key] = Object.assign(texts[key] || {}, { [lang]: text })
+    }
+  }
+  return texts
+}
 
 /** What the form chose, checked: from 12.31 on, the Studio is a process of its own that
  * loads this file but starts nothing in it (no `bp`), so the skill's data carries the
@@ -161,11 +274,19 @@ function fromSkillData(data) {
   const id = data.handoff
   const exits = Array.isArray(data.exits) ? data.exits : []
   const known = EXITS.map(exit => exit.id).concat(FAILED.id)
+  const texts = Array.isArray(data.overridable) ? data.overridable : []
+  const languages = Array.isArray(data.languages) ? data.languages : []
   if (data.flow !== id + '.flow.json' || typeof data.flag !== 'string' || !/^hitl_start_[A-Za-z0-9_-]{1,100}$/.test(data.flag) ||
-      !exits.every(exit => known.includes(exit))) {
+      !exits.every(exit => known.includes(exit)) || !texts.every(key => TEXTS.keys.includes(key)) ||
+      !languages.every(lang => typeof lang === 'string' && ID.test(lang)) ||
+      (data.textsAction !== undefined && !(TEXTS_ACTION.test(data.textsAction) && data.textsAction.split('/')[1] === id))) {
     throw skillError(`the skill's data for handoff "${id}" is incomplete; choose the handoff again in the skill's form`)
   }
-  return { id, flow: data.flow, flag: data.flag, exits }
+  const handoff = { id, flow: data.flow, flag: data.flag, exits }
+  if (data.textsAction && texts.length) {
+    Object.assign(handoff, { textsAction: data.textsAction, texts: texts.map(key => ({ key })), languages })
+  }
+  return handoff
 }
 
 async function generateFlow(bp, data, metadata) {
@@ -188,7 +309,7 @@ async function generateFlow(bp, data, metadata) {
   }
   return {
     transitions: transitions(handoff),
-    flow: { nodes: skillNodes(handoff), catchAll: { next: [] } }
+    flow: { nodes: skillNodes(handoff, checkedTexts(handoff, data.texts)), catchAll: { next: [] } }
   }
 }
 
@@ -238,4 +359,4 @@ const entryPoint = {
 }
 
 // Botpress takes `default` when there is one; the rest is for hitl-gen's own tests.
-module.exports = { default: entryPoint, forTests: { listHandoffs, generateFlow, entryFlag } }
+module.exports = { default: entryPoint, forTests: { listHandoffs, generateFlow, entryFlag, checkedTexts } }

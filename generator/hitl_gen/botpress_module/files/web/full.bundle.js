@@ -7,6 +7,14 @@
   var React = window.React
   var h = React.createElement
   var MODULE = 'hitl-gen'
+  var TEXT_NAMES = {
+    say: 'Handed over',
+    on_failure: 'Not handed over',
+    no_agent: 'No agent online',
+    off_hours: 'Off hours',
+    resume: 'Back with the bot',
+    timeout: 'No agent in time'
+  }
   var EXIT_NAMES = {
     handed: 'Handed over (after the agent)',
     no_agent_found: 'No agent online',
@@ -17,7 +25,8 @@
   function TalkToAgent(props) {
     React.Component.call(this, props)
     var initial = (props.initialData && props.initialData.handoff) || ''
-    this.state = { handoffs: null, error: null, handoff: initial }
+    var texts = (props.initialData && props.initialData.texts) || {}
+    this.state = { handoffs: null, error: null, handoff: initial, texts: texts }
     this.choose = this.choose.bind(this)
   }
   TalkToAgent.prototype = Object.create(React.Component.prototype)
@@ -54,13 +63,22 @@
   }
 
   // The skill's data: the handoff, and what the listing says of it (its flow, the flag
-  // its flow clears on entry, its exits), which the flow generator needs where it cannot
-  // read the bot (Botpress 12.31's Studio process).
-  TalkToAgent.prototype.report = function(handoff) {
+  // its flow clears on entry, its exits, the texts it lets the builder change), which the
+  // flow generator needs where it cannot read the bot (Botpress 12.31's Studio process);
+  // and the builder's texts, per text and language (empty fields left out).
+  TalkToAgent.prototype.report = function(handoff, texts) {
     var found = (this.state.handoffs || []).filter(function(x) {
       return x.id === handoff
     })[0]
     var data = found ? { handoff: found.id, flow: found.flow, flag: found.flag, exits: found.exits } : { handoff: handoff }
+    if (found && found.textsAction) {
+      data.textsAction = found.textsAction
+      data.overridable = found.texts.map(function(text) {
+        return text.key
+      })
+      data.languages = found.languages
+      data.texts = filled(texts || this.state.texts, data.overridable, found.languages)
+    }
     if (!found && this.props.initialData && this.props.initialData.handoff === handoff) {
       data = this.props.initialData
     }
@@ -69,8 +87,65 @@
   }
 
   TalkToAgent.prototype.choose = function(handoff) {
-    this.setState({ handoff: handoff })
-    this.report(handoff)
+    var texts = handoff === this.state.handoff ? this.state.texts : {}
+    this.setState({ handoff: handoff, texts: texts })
+    this.report(handoff, texts)
+  }
+
+  TalkToAgent.prototype.type = function(key, lang, value) {
+    var texts = Object.assign({}, this.state.texts)
+    texts[key] = Object.assign({}, texts[key])
+    texts[key][lang] = value
+    this.setState({ texts: texts })
+    this.report(this.state.handoff, texts)
+  }
+
+  // The texts typed for the handoff's overridable texts in its languages, empty ones left out.
+  function filled(texts, keys, languages) {
+    var out = {}
+    keys.forEach(function(key) {
+      languages.forEach(function(lang) {
+        var value = texts[key] && texts[key][lang]
+        if (typeof value === 'string' && value.trim()) {
+          out[key] = out[key] || {}
+          out[key][lang] = value
+        }
+      })
+    })
+    return out
+  }
+
+  TalkToAgent.prototype.renderTexts = function(handoff) {
+    var self = this
+    var fields = []
+    handoff.texts.forEach(function(text) {
+      handoff.languages.forEach(function(lang) {
+        var value = (self.state.texts[text.key] && self.state.texts[text.key][lang]) || ''
+        fields.push(
+          h(
+            'label',
+            { key: text.key + '-' + lang, className: 'bp3-label' },
+            (TEXT_NAMES[text.key] || text.key) + ' (' + lang + ')',
+            h('textarea', {
+              className: 'bp3-input bp3-fill',
+              name: 'text-' + text.key + '-' + lang,
+              rows: 2,
+              value: value,
+              placeholder: text.said[lang] || '',
+              onChange: function(e) {
+                self.type(text.key, lang, e.target.value)
+              }
+            })
+          )
+        )
+      })
+    })
+    return h(
+      'div',
+      { className: 'hitl-gen-texts' },
+      h('p', null, 'Texts for this place in the flow (empty: the spec\u2019s text, shown greyed). Placeholders such as {{full_name}} work as in the spec.'),
+      fields
+    )
   }
 
   TalkToAgent.prototype.chosen = function() {
@@ -96,7 +171,9 @@
       { className: 'hitl-gen-details' },
       h('p', null, 'Flow ' + handoff.flow + ' (' + handoff.module + '). Transitions of this node:'),
       h('ul', null, rows),
-      h('p', { className: 'bp3-text-muted' }, 'The texts come from the spec; change them there and build again.')
+      handoff.textsAction
+        ? this.renderTexts(handoff)
+        : h('p', { className: 'bp3-text-muted' }, 'The texts come from the spec; change them there and build again.')
     )
   }
 

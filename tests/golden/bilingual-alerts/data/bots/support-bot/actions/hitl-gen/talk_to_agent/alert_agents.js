@@ -12,7 +12,7 @@ const CONFIG = {
   "module": "hitl",
   "languages": ["en", "fr"],
   "timeoutMs": 1500,
-  "runtime": "hitl-gen/runtime-187d376ddeb2.js",
+  "runtime": "hitl-gen/runtime-2e6619944f04.js",
   "alerts": [{"kind": "email", "via": "smtp", "from": "bot@example.com", "to": ["support@example.com"], "cc": [], "subject": {"en": "{{full_name}} wants to talk to an agent", "fr": "{{full_name}} wants to talk to an agent"}, "body": {"en": "{{full_name}} asked for an agent on {{channel}}.\nLast message: {{last_message}}\nAnswer in the HITL screen: {{hitl_url}}\n", "fr": "{{full_name}} asked for an agent on {{channel}}.\nLast message: {{last_message}}\nAnswer in the HITL screen: {{hitl_url}}\n"}, "smtpUrlEnv": "EXPOSED_SMTP_URL", "api": null}, {"kind": "webhook", "urlEnv": "EXPOSED_SLACK_WEBHOOK", "format": "slack", "text": {"en": "{{full_name}} wants to talk to an agent: {{hitl_url}}", "fr": "{{full_name}} wants to talk to an agent: {{hitl_url}}"}}]
 }
 

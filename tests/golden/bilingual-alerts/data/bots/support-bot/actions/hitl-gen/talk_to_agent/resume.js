@@ -10,7 +10,7 @@ const CONFIG = {
   "module": "hitl",
   "languages": ["en", "fr"],
   "timeoutMs": 1500,
-  "runtime": "hitl-gen/runtime-187d376ddeb2.js",
+  "runtime": "hitl-gen/runtime-2e6619944f04.js",
   "pauseScope": "conversation",
   "say": {"en": "You are back with the bot.", "fr": "Vous \u00eates de retour avec le bot."}
 }

@@ -12,7 +12,7 @@ const CONFIG = {
   "module": "hitl",
   "languages": ["en", "fr"],
   "timeoutMs": 1500,
-  "runtime": "hitl-gen/runtime-187d376ddeb2.js",
+  "runtime": "hitl-gen/runtime-2e6619944f04.js",
   "webhooks": [{"kind": "webhook", "urlEnv": "EXPOSED_SLACK_WEBHOOK", "format": "json", "text": {"en": "{{full_name}} asked for an agent while the desk was {{hours}}: {{last_message}}", "fr": "{{full_name}} asked for an agent while the desk was {{hours}}: {{last_message}}"}, "key": "w0"}],
   "userAttributes": [],
   "hoursKey": "hitl_hours_desk"

@@ -10,7 +10,7 @@ const CONFIG = {
   "module": "hitl",
   "languages": ["en", "fr"],
   "timeoutMs": 1500,
-  "runtime": "hitl-gen/runtime-187d376ddeb2.js",
+  "runtime": "hitl-gen/runtime-2e6619944f04.js",
   "fullName": {"attributes": ["first_name", "last_name"], "template": null}
 }
 

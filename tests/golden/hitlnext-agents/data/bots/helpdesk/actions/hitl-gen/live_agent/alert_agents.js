@@ -12,7 +12,7 @@ const CONFIG = {
   "module": "hitlnext",
   "languages": ["en"],
   "timeoutMs": 1500,
-  "runtime": "hitl-gen/runtime-187d376ddeb2.js",
+  "runtime": "hitl-gen/runtime-2e6619944f04.js",
   "alerts": [{"kind": "teams", "urlEnv": "EXPOSED_TEAMS_WEBHOOK", "title": {"en": "{{full_name}} is waiting on {{channel}}"}, "text": {"en": "Last message: {{last_message}}"}, "button": {"en": "Open the conversation"}}]
 }
 

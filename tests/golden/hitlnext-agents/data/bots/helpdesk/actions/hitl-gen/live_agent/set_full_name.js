@@ -10,7 +10,7 @@ const CONFIG = {
   "module": "hitlnext",
   "languages": ["en"],
   "timeoutMs": 1500,
-  "runtime": "hitl-gen/runtime-187d376ddeb2.js",
+  "runtime": "hitl-gen/runtime-2e6619944f04.js",
   "fullName": {"attributes": [], "template": "{{user.first_name}} {{user.last_name}}"}
 }
 

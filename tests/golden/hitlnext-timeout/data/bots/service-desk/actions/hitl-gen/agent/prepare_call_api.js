@@ -12,7 +12,7 @@ const CONFIG = {
   "module": "hitlnext",
   "languages": ["en"],
   "timeoutMs": 1500,
-  "runtime": "hitl-gen/runtime-187d376ddeb2.js",
+  "runtime": "hitl-gen/runtime-2e6619944f04.js",
   "webhooks": [{"kind": "webhook", "urlEnv": "EXPOSED_JSON_WEBHOOK", "format": "json", "text": {"en": "{{full_name}} wants to talk to an agent: {{hitl_url}}"}, "key": "w1"}],
   "userAttributes": []
 }
