@@ -21,17 +21,15 @@ Run beside the main suite, in a process of its own:
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from support.build import run_cli
 from support.emulator import alert_sink_env
-from support.real_server import RealBotpress, RealServerUnavailable, unpacked
+from support.real_server import RealBotpress, RealServerUnavailable
+from support.studio_skill import install_module
 
 UI_VERSION = "12.22.1-ui"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,29 +56,10 @@ def pytest_collection_modifyitems(items):
 def ui_server(tmp_path_factory, sinks):
     env = alert_sink_env(*sinks)
     workdir = tmp_path_factory.mktemp("botpress-ui")
-    install_module(workdir)
+    install_module(workdir, UI_VERSION)
     server = RealBotpress(workdir, version=UI_VERSION, env=env).start()
     yield server
     server.stop()
-
-
-def install_module(workdir: Path) -> Path:
-    """`hitl-gen module -o MODULES`, then the module enabled in the server's config."""
-    modules = workdir / "modules"
-    code, out, err = run_cli("module", "-o", modules)
-    assert code == 0, err
-    enable_module(workdir, modules / "hitl-gen")
-    return modules / "hitl-gen"
-
-
-def enable_module(workdir: Path, location: Path) -> None:
-    """A fresh server's global data (start.sh's seed) with the module at `location` enabled."""
-    global_dir = workdir / "data" / "global"
-    shutil.copytree(unpacked(UI_VERSION) / "seed" / "global", global_dir)
-    config_file = global_dir / "botpress.config.json"
-    config = json.loads(config_file.read_text(encoding="utf-8"))
-    config["modules"].append({"location": str(location), "enabled": True})
-    config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,14 @@ Per example, in one bot the Admin API created (its languages as the spec says):
    "otherwise" transition leads nowhere yet, and `after_agent`, which says how the
    handoff ended (`temp.hitl_outcome`);
 2. the no-code builder, in the Studio: drags "otherwise" into empty space, picks
-   Skills > Talk to an agent, chooses the handoff in the skill's form, inserts it, links
+   Skills > Talk to an agent, chooses the handoff in the skill's form (types its own
+   handed-over text where the spec's `studio.texts` allows), inserts it, links
    the skill's "Handed over" exit to `after_agent`, and opens the skill again for
    editing (then cancels); the Studio saves by itself, and main.flow.json on disk then
    holds the skill-call node, linked both ways, and its skill flow the chosen handoff;
 3. a visitor in the webchat (`/s/<bot>`) gives a name, asks for help in words that
    trigger nothing, so the dialog reaches the skill, (clicks the handoff's button,) and
-   is told they are handed over;
+   is told they are handed over (in the builder's words, when typed);
 4. the agent, in the HITL screen (hitl) or the HITL Next screen (hitlnext), sees the
    waiting conversation with the visitor's full name and message, answers, and hands
    back; the visitor reads the answer, writes again, is back with the bot, and the
@@ -36,10 +37,10 @@ import pytest
 import yaml
 
 from support.build import run_cli
-from support.builder_wiring import PROFILE_ACTION, smtp_for_skills
+from support.studio_skill import AFTER, ENTRY, prepare_bot
 
+from hitl_gen.botpress import routes
 from hitl_gen.render.state import trigger_keys
-from hitl_gen.spec.load import load_spec
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -55,64 +56,16 @@ EXAMPLES = [e for e in sorted((REPO / "examples").glob("*.yaml")) if _runs_on_th
 # Every handoff of every example: (example, handoff id, whether the example has several).
 CASES = [(e, h["id"], len(raw["handoffs"]) > 1) for e in EXAMPLES
          for raw in [yaml.safe_load(e.read_text(encoding="utf-8"))] for h in raw["handoffs"]]
-ENTRY, AFTER = "e0e0e0e0e0", "a0a0a0a0a0"
 NAME = ("Alice", "Martin")
 ASK = "I need help with my order"
 ANSWER = "Hello Alice, this is Sam from support."
 THANKS = "thank you"
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-OUTCOME_ACTION = r"""/**
- * Test bot: says how the handoff skill ended (temp.hitl_outcome).
- * @title Test outcome
- * @category Test
- */
-return bp.events.replyToEvent(event, [{ type: 'text', text: 'back in the builder flow: ' + (temp.hitl_outcome || 'none') }])
-"""
+STUDIO_SAY = "Hello {{full_name}}, a person from our support team answers you here."  # typed in the skill's form
 TIMEOUT = 20_000  # ms, any one thing a page must show
-
-
-def _edited(raw: dict, bot: str) -> dict:
-    raw["target"]["bot"] = bot
-    for handoff in raw["handoffs"]:
-        if handoff.get("hours"):  # open now, whatever the clock says
-            handoff["hours"].update(open={day: ["00:00-24:00"] for day in DAYS}, closed=[])
-    return raw
 
 
 def _bot_id(example: Path, handoff_id: str | None = None) -> str:
     return "ui-" + example.stem + (f"-{handoff_id}".replace("_", "-") if handoff_id else "")
-
-
-def prepare_bot(server, example: Path, tmp_path: Path, bot: str, smtp_url: str):
-    """The bot as a builder has it before opening the Studio: created in the Admin, the
-    spec built into it (SMTP set for the SendEmail skill, as INSTALL.md says), the
-    builder's own main flow; reloaded."""
-    raw = _edited(yaml.safe_load(example.read_text(encoding="utf-8")), bot)
-    spec_path = tmp_path / example.name
-    spec_path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    spec = load_spec(spec_path)
-    bot_dir = server.create_bot(bot, list(spec.target.languages))
-    code, out, err = run_cli("build", spec_path, "--into", bot_dir)
-    assert code == 0, err
-    smtp_for_skills(bot_dir, smtp_url)
-    actions = bot_dir / "actions" / "test_bot"
-    actions.mkdir(parents=True, exist_ok=True)
-    (actions / "profile.js").write_text(PROFILE_ACTION, encoding="utf-8")
-    (actions / "outcome.js").write_text(OUTCOME_ACTION, encoding="utf-8")
-    nodes = [
-        {"id": ENTRY, "name": "entry", "type": "standard", "onEnter": ["test_bot/profile {}"], "onReceive": None,
-         "next": [{"condition": "temp.test_profile", "node": ""}, {"condition": "true", "node": ""}]},
-        {"id": AFTER, "name": "after_agent", "type": "standard", "onEnter": ["test_bot/outcome {}"], "onReceive": None,
-         "next": [{"condition": "true", "node": ""}]},
-    ]
-    flow = {"version": "0.0.1", "catchAll": {"next": []}, "startNode": "entry", "description": "the builder's bot",
-            "nodes": nodes}
-    ui = {"nodes": [{"id": ENTRY, "position": {"x": 60, "y": 60}}, {"id": AFTER, "position": {"x": 60, "y": 420}}],
-          "links": []}
-    (bot_dir / "flows" / "main.flow.json").write_text(json.dumps(flow, indent=2) + "\n", encoding="utf-8")
-    (bot_dir / "flows" / "main.ui.json").write_text(json.dumps(ui, indent=2) + "\n", encoding="utf-8")
-    server.reload(bot)
-    return bot, bot_dir, spec
 
 
 def _said(text: str, message: str) -> str:
@@ -179,9 +132,16 @@ def insert_skill(page, server, bot: str, bot_dir: Path, spec, handoff, artefacts
     assert sorted(h.id for h in spec.handoffs) == [o for o in offered if not o.startswith("Choose")], offered
     select.select_option(handoff.id)
     dialog.locator("[data-exit=failed]").wait_for(timeout=TIMEOUT)
+    if "say" in handoff.studio_texts:  # the spec lets the builder change it: typed in the form
+        field = dialog.locator("textarea[name=text-say-en]")
+        assert field.get_attribute("placeholder") == handoff.say["en"]  # the spec's text, greyed
+        field.fill(STUDIO_SAY)
     artefacts.shot(page, "skill-form")
     readme_shot = os.environ.get("HITL_GEN_README_SHOT")
     if readme_shot and bot == _bot_id(EXAMPLES[0]):  # bilingual-alerts
+        for toast in page.locator(".bp3-toast").all():  # "Language server is not reachable" (no NLU here)
+            toast.locator("button").last.click()
+        page.locator(".bp3-toast").first.wait_for(state="detached", timeout=5_000)
         dialog.screenshot(path=readme_shot)
     # At a person's pace: the Studio debounces each flow's saves (1 s) and drops the
     # callback of a save overtaken by another within that second; the insert's save is
@@ -198,8 +158,12 @@ def insert_skill(page, server, bot: str, bot_dir: Path, spec, handoff, artefacts
     # The Studio writes the skill's flow once its save of the main flow answered.
     skill_flow_file = flows / "skills" / f"TalkToAgent-{skill_id.removeprefix('skill-')}.flow.json"
     skill_flow = _wait_file(skill_flow_file, lambda f: "skillData" in f, "the skill's flow, written by the Studio")
-    assert skill_flow["skillData"] == {"handoff": handoff.id, "flow": f"{handoff.id}.flow.json",
-                                       "flag": trigger_keys(handoff).flag, "exits": skill_flow["skillData"]["exits"]}
+    wanted = {"handoff": handoff.id, "flow": f"{handoff.id}.flow.json", "flag": trigger_keys(handoff).flag,
+              "exits": skill_flow["skillData"]["exits"]}
+    if handoff.studio_texts:
+        wanted.update(textsAction=f"{spec.target.namespace}/{handoff.id}/studio_texts", overridable=list(handoff.studio_texts),
+                      languages=list(spec.target.languages), texts={"say": {"en": STUDIO_SAY}} if "say" in handoff.studio_texts else {})
+    assert skill_flow["skillData"] == wanted
     assert f"{handoff.id}.flow.json" in {t["node"] for n in skill_flow["nodes"] for t in n["next"]}
 
     def linked(flow):
@@ -371,7 +335,7 @@ def test_builder_inserts_the_skill_and_an_agent_answers(example, handoff_id, sev
         if button:
             visitor.sees(button.question["en"])
             visitor.click(button.label["en"])
-        visitor.sees(_said(handoff.say["en"], ASK))
+        visitor.sees(_said(STUDIO_SAY if "say" in handoff.studio_texts else handoff.say["en"], ASK))
         artefacts.shot(chat, "webchat-handed-over")
 
         if spec.target.module == "hitl":
@@ -408,17 +372,18 @@ def test_doctor_reports_the_module_installed_and_enabled(ui_server, monkeypatch,
 def test_module_archive_in_the_modules_folder_is_extracted_and_loaded(tmp_path):
     """`hitl-gen module --archive` saved as modules/hitl-gen.tgz: Botpress extracts it at
     start and offers the skill."""
-    from browser.conftest import UI_VERSION, enable_module
+    from browser.conftest import UI_VERSION
+    from support.studio_skill import enable_module
 
     from support.real_server import RealBotpress
 
     modules = tmp_path / "modules"
     modules.mkdir()
     assert run_cli("module", "--archive", modules / "hitl-gen.tgz")[0] == 0
-    enable_module(tmp_path, modules / "hitl-gen")
+    enable_module(tmp_path, modules / "hitl-gen", UI_VERSION)
     server = RealBotpress(tmp_path, version=UI_VERSION).start()
     try:
-        skills = server.http.get("/api/v1/modules/skills", headers=server.admin_headers()).json()
+        skills = server.http.get(routes.MODULE_SKILLS, headers=server.admin_headers()).json()
         assert {"id": "TalkToAgent", "name": "module.hitl-gen.talkToAgent", "icon": "headset", "moduleName": "hitl-gen"} in skills
         assert 'Extracting module "hitl-gen.tgz"' in server.log_text()
         assert server.log_errors() == []

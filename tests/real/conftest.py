@@ -21,6 +21,7 @@ from support.build import run_cli
 from support.emulator import alert_sink_env
 from support.postgres import Postgres
 from support.real_server import DEFAULT_VERSION, RealBotpress, session_version
+from support.studio_skill import install_module
 
 
 def _has_hitlnext_exits(version: str) -> bool:
@@ -32,10 +33,12 @@ def _has_hitlnext_exits(version: str) -> bool:
 # Modules that hold for some releases only, by design, and are not collected for the others:
 # test_contract.py holds the emulator (a double of 12.22.1's HITL modules) against that
 # server, test_webchat_client.py tests the channel-web client on 12.22.1's own protocol
-# (12.31 adapts it below), and test_hitlnext_exits.py needs what HITL Next has from 12.28.
+# (12.31 adapts it below), test_hitlnext_exits.py needs what HITL Next has from 12.28, and
+# test_skill_every_example.py stands in for the browser tests where there is no UI archive.
 COLLECTED_FOR = {"test_contract.py": lambda version: version == DEFAULT_VERSION,
                  "test_webchat_client.py": lambda version: version == DEFAULT_VERSION,
-                 "test_hitlnext_exits.py": _has_hitlnext_exits}
+                 "test_hitlnext_exits.py": _has_hitlnext_exits,
+                 "test_skill_every_example.py": lambda version: version != DEFAULT_VERSION}
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -108,6 +111,16 @@ def sink_env(sinks) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def botpress(tmp_path_factory, sinks):
     server = RealBotpress(tmp_path_factory.mktemp("botpress"), version=session_version(), env=sink_env(sinks)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def studio_botpress(tmp_path_factory, sinks):
+    """A server of this session's release with hitl-gen's module enabled before it starts."""
+    workdir = tmp_path_factory.mktemp("botpress-module")
+    install_module(workdir, session_version())
+    server = RealBotpress(workdir, version=session_version(), env=sink_env(sinks)).start()
     yield server
     server.stop()
 
