@@ -245,6 +245,7 @@ def test_lists_each_handoff_the_build_installed_with_its_exits(example, backend,
         assert found["flag"] == trigger_keys(handoff).flag
         assert found["module"] == spec.target.module
         exits = ["handed"] + (["no_agent_found"] if spec.target.module == "hitlnext" and handoff.check_agents else [])
+        exits += ["timed_out"] if handoff.timeout else []  # hitlnext 12.28+ only (the spec checks make sure)
         exits += ["closed"] if handoff.hours and not handoff.hours.hand_over else []
         assert found["exits"] == exits + ["failed"]
         first = spec.target.languages[0]
@@ -294,7 +295,7 @@ def test_generated_skill_flow_runs_the_handoff_and_offers_its_exits(example, bac
     conditions = [t["condition"] for t in generated["transitions"]]
     assert conditions[0] == f"temp.{handoff_flow.OUTCOME} === '{handoff_flow.HANDED}'"
     assert conditions[-1] == "true" and all(t["node"] == "" for t in generated["transitions"])
-    recorded = {handoff_flow.HANDED, handoff_flow.NOT_HANDED, handoff_flow.NO_AGENT, handoff_flow.CLOSED}
+    recorded = {handoff_flow.HANDED, handoff_flow.NOT_HANDED, handoff_flow.NO_AGENT, handoff_flow.CLOSED, handoff_flow.TIMED_OUT}
     for condition in conditions[:-1]:
         assert condition.split("=== '")[1].rstrip("'") in recorded
 

@@ -93,3 +93,25 @@ def test_with_no_agent_online_the_no_agent_path_runs_once(botpress, sinks, tmp_p
     assert _handoffs(botpress, bot.bot) == []
     assert len(watch.webhooks(settle=0.5)) == 1
     watch.assert_clean()
+
+
+def test_the_builders_timeout_text_is_said_when_a_skill_started_handoff_expires(studio_botpress, sinks, tmp_path):
+    """hitlnext-timeout lets the Studio change `timeout`: said at once when HITL Next's
+    own event (no user message) says the handoff expired, filled as typed in the form."""
+    from .test_skill_module import ASK, _with_skill
+
+    typed = {"timeout": {"en": "Sorry {{full_name}}, nobody was free in time."}}
+    bot, spec, listed = _with_skill(studio_botpress, sinks, tmp_path, EXAMPLE, "skill-expired", typed,
+                                    edit=lambda raw: raw["handoffs"][0]["timeout"].update(after_s=5))
+    assert [t["key"] for t in listed["texts"]] == ["no_agent", "timeout"]
+    watch = Watch(studio_botpress, sinks)
+    _agent_online(studio_botpress, bot)
+    with Webchat(studio_botpress.url, bot) as chat:
+        assert texts(chat.say("/me Alice Martin")) == ["profile saved"]
+        before = len(chat.received)
+        assert texts(chat.say(ASK)) == [SAY]
+        chat.wait_for(lambda m: m["from"] == "bot" and m["text"] == "Sorry Alice Martin, nobody was free in time.",
+                      after=before, timeout=15)
+        # The skill's "No agent in time" exit: the builder's node after it (here the same one) runs.
+        assert texts(chat.say("hello")) == ["back in the builder flow: timed_out"]
+    watch.assert_clean()

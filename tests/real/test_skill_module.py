@@ -23,9 +23,9 @@ THANKS = "thank you"
 BACK = "back in the builder flow: handed"
 
 
-def _with_skill(server, sinks, tmp_path, example: str, bot: str, texts: dict | None = None):
+def _with_skill(server, sinks, tmp_path, example: str, bot: str, texts: dict | None = None, edit=None):
     bot, bot_dir, spec = prepare_bot(server, REPO / "examples" / f"{example}.yaml", tmp_path, bot, sinks[1].url,
-                                     one_language=True)
+                                     one_language=True, edit=edit)
     [listed] = [h for h in listed_handoffs(server, bot) if h["id"] == spec.handoffs[0].id]
     insert_skill(server, bot, bot_dir, form_data(listed, texts), into="main.flow.json", after="entry")
     server.reload(bot)

@@ -76,13 +76,15 @@ def _edited(raw: dict, bot: str, version: str | None) -> dict:
     return raw
 
 
-def prepare_bot(server, example: Path, tmp_path: Path, bot: str, smtp_url: str, *, one_language: bool = False):
+def prepare_bot(server, example: Path, tmp_path: Path, bot: str, smtp_url: str, *, one_language: bool = False, edit=None):
     """The bot as a builder has it before opening the Studio: created in the Admin, the
     spec built into it (SMTP set for the SendEmail skill, as INSTALL.md says), the
     builder's own main flow; reloaded. `one_language`: the bot lists the spec's first
-    language only (12.31's Community edition keeps one)."""
+    language only (12.31's Community edition keeps one). `edit` changes the spec first."""
     version = None if server.version.endswith("-ui") else server.version
     raw = _edited(yaml.safe_load(example.read_text(encoding="utf-8")), bot, version)
+    if edit:
+        edit(raw)
     spec_path = tmp_path / example.name
     spec_path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     spec = load_spec(spec_path)
@@ -137,7 +139,8 @@ def generate_flow(server, bot: str, data: dict):
 
 def insert_skill(server, bot: str, bot_dir: Path, data: dict, into: str, after: str) -> dict:
     """The skill inserted in flow `into`, reached from its node `after`'s last transition,
-    its "Handed over" exit leading to node `after_agent`; returns the skill-call node."""
+    every exit leading to node `after_agent` (which says which one); returns the
+    skill-call node."""
     answer = generate_flow(server, bot, data)
     assert answer.status_code == 200, answer.text
     generated = answer.json()
@@ -146,7 +149,8 @@ def insert_skill(server, bot: str, bot_dir: Path, data: dict, into: str, after: 
     skill_flow = {**generated["flow"], "skillData": data, "name": name, "location": name}
     node = {"id": f"skill-{suffix}", "type": "skill-call", "skill": SKILL, "name": f"{SKILL}-{suffix}", "flow": name,
             "next": generated["transitions"], "onEnter": None, "onReceive": None}
-    node["next"][0]["node"] = "after_agent"
+    for transition in node["next"]:
+        transition["node"] = "after_agent"
     flow_file = bot_dir / "flows" / into
     flow = json.loads(flow_file.read_text(encoding="utf-8"))
     caller = next(n for n in flow["nodes"] if n["name"] == after)

@@ -62,6 +62,7 @@ def _forget(name: str) -> str:
 FORGET_TOKEN = _forget(API)
 OUTCOME = "hitl_outcome"  # how the hand-over ended, for the node after the alerts
 HANDED, NOT_HANDED, NO_AGENT, CLOSED = "handed", "not_handed", "no_agent_found", "closed"
+TIMED_OUT = "timed_out"  # recorded when HITL Next says nobody took the handoff in time (12.28+)
 
 
 def _is(outcome: str) -> str:
@@ -215,7 +216,8 @@ def _handed_over_and_back(w: _Wiring, unpause: Skill | None) -> None:
     waited = {"true": "resume"}
     if w.exits and handoff.timeout:
         waited = {w.exits.condition(w.exits.timed_out): "timed_out", **waited}
-        w.standard("timed_out", [Say(w.text("timeout", handoff.timeout.say, "timeout"))], _settled(w, "timed_out", END))
+        w.standard("timed_out", [_set(OUTCOME, TIMED_OUT), Say(w.text("timeout", handoff.timeout.say, "timeout"))],
+                   _settled(w, "timed_out", END))
     w.standard("handed_over", [FORGET_TOKEN, Say(w.text("say", handoff.say, "say"))], waited, wait=True)
     w.standard("failed", [FORGET_TOKEN, Say(w.text("failed", handoff.failure_say, "on_failure"))], {"true": END})
     if unpause:

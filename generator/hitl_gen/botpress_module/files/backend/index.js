@@ -14,12 +14,13 @@ const OUTCOME = 'hitl_outcome'
 const EXITS = [
   { id: 'handed', caption: 'Handed over (after the agent)', node: 'handed' },
   { id: 'no_agent_found', caption: 'No agent online', node: 'no_agent_found' },
+  { id: 'timed_out', caption: 'No agent in time', node: 'timed_out' },
   { id: 'closed', caption: 'Off hours', node: 'closed' }
 ]
 const FAILED = { id: 'failed', caption: 'Not handed over' }
 // Nodes of a handoff flow that say something, shown in the form so the builder sees
 // what the user will read at each exit.
-const SAYING_NODES = { handed_over: 'handed', failed: 'failed', no_agent: 'no_agent_found', off_hours: 'closed' }
+const SAYING_NODES = { handed_over: 'handed', failed: 'failed', no_agent: 'no_agent_found', timed_out: 'timed_out', off_hours: 'closed' }
 const SAY = /^say #!(builtin_text-[A-Za-z0-9_-]+)/
 // A spec's {{full_name}} as the build writes it into a content element, shown as written in the spec.
 const SPEC_PLACEHOLDER = /\{\{\{temp\.hitl_vars\.([A-Za-z0-9_.]+)\}\}\}/g

@@ -18,6 +18,7 @@
   var EXIT_NAMES = {
     handed: 'Handed over (after the agent)',
     no_agent_found: 'No agent online',
+    timed_out: 'No agent in time',
     closed: 'Off hours',
     failed: 'Not handed over'
   }

@@ -14,7 +14,8 @@ const CONFIG = {
   "timeoutMs": 1500,
   "runtime": "hitl-gen/runtime-2e6619944f04.js",
   "webhooks": [{"kind": "webhook", "urlEnv": "EXPOSED_JSON_WEBHOOK", "format": "json", "text": {"en": "{{full_name}} wants to talk to an agent: {{hitl_url}}"}, "key": "w1"}],
-  "userAttributes": []
+  "userAttributes": [],
+  "studio": {"keys": ["no_agent", "timeout"], "stateKey": "hitl_studio_agent", "vars": "studio", "maxLength": 1000, "placeholders": ["full_name", "channel", "user_id", "thread_id", "bot_id", "hitl_url", "last_message", "reason", "hours"], "userAttribute": "user\\.[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*"}
 }
 
 // Runs its part of the code all hitl-gen actions of this bot share (render/runtime.py).
