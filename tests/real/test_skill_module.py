@@ -51,12 +51,11 @@ def _back_with_the_bot(chat, handoff) -> list[str]:
     """The user writes again (answers the satisfaction question, if any) until the
     builder's node after the skill speaks; what the bot said on the way."""
     before = len(chat.received)
-    chat.say(THANKS, min_replies=0, quiet=1.5)
-    satisfaction = handoff.way_back.satisfaction
-    if satisfaction:
-        question = next(m for m in chat.received[before:] if m["from"] == "bot" and m.get("choices"))
+    chat.say(THANKS, min_replies=0)
+    if handoff.way_back.satisfaction:
+        question = chat.wait_for(lambda m: m["from"] == "bot" and m.get("choices"), after=before)
         title, value = question["choices"][0]
-        chat.click(title, value, min_replies=0, quiet=1.5)
+        chat.click(title, value, min_replies=0)
     chat.wait_for(lambda m: m["from"] == "bot" and m["text"] == BACK, after=before)
     return [m["text"] for m in chat.received[before:] if m["from"] == "bot"]
 

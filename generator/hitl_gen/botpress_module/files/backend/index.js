@@ -359,5 +359,5 @@ const entryPoint = {
   ]
 }
 
-// Botpress takes `default` when there is one; the rest is for hitl-gen's own tests.
-module.exports = { default: entryPoint, forTests: { listHandoffs, generateFlow, entryFlag, checkedTexts } }
+// Botpress takes the module's `default` export (hitl-gen's tests drive it the same way).
+module.exports = { default: entryPoint }
