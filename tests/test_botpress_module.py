@@ -387,13 +387,8 @@ def test_a_bot_without_handoffs_lists_none(backend, tmp_path):
     assert backend("list", tmp_path) == {"version": 1, "handoffs": []}
 
 
-@pytest.mark.node
-def test_web_bundle_registers_the_skill_form_over_the_studios_react(tmp_path):
-    """The Studio loads assets/web/full.bundle.js and takes window.botpress['hitl-gen'].TalkToAgent."""
-    node = shutil.which("node")
-    bundle = tmp_path / "full.bundle.js"
-    bundle.write_bytes(module_files()["assets/web/full.bundle.js"])
-    script = r"""
+# The globals the Studio gives a module's web bundle, as far as the form uses them.
+FORM_PRELUDE = r"""
 const vm = require('vm'), fs = require('fs')
 function Component(props) { this.props = props }
 Component.prototype.setState = function (s) { Object.assign(this.state, s) }
@@ -401,6 +396,23 @@ const h = (type, props, ...children) => ({ type, props, children })
 const window = { React: { Component, createElement: h } }
 vm.runInNewContext(fs.readFileSync(process.argv[1], 'utf8'), { window })
 const Form = window.botpress['hitl-gen'].TalkToAgent
+"""
+
+
+def _run_form(tmp_path: Path, script: str):
+    """`script` run in Node after the module's web bundle, in a stand-in for the Studio
+    (FORM_PRELUDE, which binds Form); what it writes to stdout, as JSON."""
+    bundle = tmp_path / "full.bundle.js"
+    bundle.write_bytes(module_files()["assets/web/full.bundle.js"])
+    done = subprocess.run([shutil.which("node"), "-e", FORM_PRELUDE + script, str(bundle)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.node
+def test_web_bundle_registers_the_skill_form_over_the_studios_react(tmp_path):
+    """The Studio loads assets/web/full.bundle.js and takes window.botpress['hitl-gen'].TalkToAgent."""
+    script = r"""
 const seen = []
 const form = new Form({ initialData: { handoff: 'billing' }, onDataChanged: d => seen.push(d), onValidChanged: v => seen.push(v),
   bp: { axios: { get: () => new Promise(() => {}) } } })
@@ -411,12 +423,11 @@ const tree = JSON.stringify(form.render())
 form.choose('billing')
 process.stdout.write(JSON.stringify({ seen, hasSelect: tree.includes('"select"'), keeps: form.state.handoff }))
 """
-    done = subprocess.run([node, "-e", script, str(bundle)], capture_output=True, text=True, timeout=30)
-    assert done.returncode == 0, done.stderr
+    seen = _run_form(tmp_path, script)
     # Editing: the skill's data as saved until the listing is there; then what it says of the handoff.
-    assert json.loads(done.stdout) == {"seen": [{"handoff": "billing"}, True, {"handoff": "billing", "flow": "billing.flow.json",
-                                                                          "flag": "hitl_start_billing", "exits": ["handed", "failed"]}, True],
-                                       "hasSelect": True, "keeps": "billing"}
+    assert seen == {"seen": [{"handoff": "billing"}, True, {"handoff": "billing", "flow": "billing.flow.json",
+                                                            "flag": "hitl_start_billing", "exits": ["handed", "failed"]}, True],
+                    "hasSelect": True, "keeps": "billing"}
 
 
 # ---- the skill's flow in the dialog double, in every bot language ---------------------
@@ -508,17 +519,7 @@ def test_the_form_offers_a_field_per_text_and_language_and_reports_what_was_type
     """Where the listing says the spec lets texts be changed: one field per text and bot
     language, the spec's text as its placeholder; the skill's data gets what was typed,
     blank fields left out, and what the flow generator needs where it cannot read the bot."""
-    node = shutil.which("node")
-    bundle = tmp_path / "full.bundle.js"
-    bundle.write_bytes(module_files()["assets/web/full.bundle.js"])
     script = r"""
-const vm = require('vm'), fs = require('fs')
-function Component(props) { this.props = props }
-Component.prototype.setState = function (s) { Object.assign(this.state, s) }
-const h = (type, props, ...children) => ({ type, props, children })
-const window = { React: { Component, createElement: h } }
-vm.runInNewContext(fs.readFileSync(process.argv[1], 'utf8'), { window })
-const Form = window.botpress['hitl-gen'].TalkToAgent
 const seen = []
 const form = new Form({ onDataChanged: d => seen.push(d), bp: { axios: { get: () => new Promise(() => {}) } } })
 form.componentDidMount()
@@ -532,9 +533,7 @@ form.type('say', 'fr', 'Bonjour {{full_name}}')
 form.type('say', 'en', '   ')
 process.stdout.write(JSON.stringify({ fields, last: seen[seen.length - 1] }))
 """
-    done = subprocess.run([node, "-e", script, str(bundle)], capture_output=True, text=True, timeout=30)
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout)
+    seen = _run_form(tmp_path, script)
     assert seen["fields"] == [["text-say-en", "An agent comes."], ["text-say-fr", "Un agent arrive."]]
     assert seen["last"] == {"handoff": "desk", "flow": "desk.flow.json", "flag": "hitl_start_desk", "exits": ["handed", "failed"],
                             "textsAction": "hitl-gen/desk/studio_texts", "overridable": ["say"], "languages": ["en", "fr"],
