@@ -11,6 +11,8 @@ accepts it but stores it in data/modules, which only the packaged binary reads.
 The module is plain JavaScript kept in `files/` (its backend and the Studio form): no
 build step. The backend is stored as `files/backend/index.js` and written as
 `dist/backend/index.js`, since `dist/` is ignored by the repository and the wheel.
+Beside it, `dist/backend/texts.json` is hitl-gen's table of the texts a builder may
+change in the form (hitl_gen/studio_texts.py), written from Python at each write.
 
 Files are written atomically. A file that is there and differs is replaced when hitl-gen
 wrote it (its manifest says so: an earlier version, or a write stopped half-way), and is

@@ -41,6 +41,7 @@ from hitl_gen.render.ids import IdAllocator
 from hitl_gen.render.skills import SkillCall, instruction
 from hitl_gen.render.state import API, trigger_keys
 from hitl_gen.spec.model import Handoff, Spec
+from hitl_gen.texts import Text
 from hitl_gen.triggers.keywords import every_word
 
 BUTTON_VALUE = "agent"
@@ -104,7 +105,7 @@ class _Wiring(GraphBuilder):
     def action(self, name: str, args: dict | None = None) -> str:
         return instruction(f"{self.spec.target.namespace}/{self.handoff.id}/{name}", args or {})
 
-    def text(self, purpose: str, text, studio_key: str) -> TextElement:
+    def text(self, purpose: str, text: Text, studio_key: str) -> TextElement:
         """The element saying `text`; `studio_key` is its name in `studio.texts`."""
         return TextElement(purpose, text, studio_texts.overridable(self.handoff, studio_key))
 
