@@ -278,7 +278,9 @@ def hitlnext_agent(page, server, bot: str, spec, visitor: Visitor, artefacts) ->
     conversation, and channel-web (12.22) takes the user from the agent's own socket,
     so it answers 400 (`conversations/get`) and the composer has no conversation to
     send to (seen here; Botpress issues botpress/v12#1289, #1558, #1682). The visitor
-    therefore gets no agent answer here; the hand-back (Resolve) is proven."""
+    therefore gets no agent answer here; the hand-back (Resolve) is proven. The answer
+    itself, sent where the screen would send it (the agent's own conversation of the
+    handoff), reaches the user on 12.22.1 and 12.31.10: real/test_conformance.py."""
     name = " ".join(NAME)
     # HITL Next pushes the new handoff with the user as stored when it is created, in the
     # turn the name is given: set_full_name stores it at once, so no "Anonymous User".

@@ -298,9 +298,24 @@ def _take(botpress, bot: str, handoff_id) -> None:
         assert answer.status_code < 300, answer.text
 
 
-def _resolve(botpress, bot: str, handoff_id) -> None:
-    """What an agent does in the HITL Next screen: take the conversation, then resolve it."""
-    _take(botpress, bot, handoff_id)
+def _answer(botpress, bot: str, handoff: dict, text: str) -> None:
+    """What the HITL Next screen sends when the agent writes, without the screen: a
+    message in the agent's own conversation of the taken handoff (`agentThreadId`), from
+    the webchat visitor HITL Next keys by the agent id; HITL Next pipes it to the user.
+    (The screen itself cannot send it on 12.22.1: see tests/browser.)"""
+    import hashlib
+
+    agent_id = hashlib.md5(f"default-{botpress.email}".encode()).hexdigest()
+    with Webchat(botpress.url, bot, visitor_id=agent_id, language=None) as agent:
+        agent.conversation_id = str(handoff["agentThreadId"])
+        agent.say(text, min_replies=0)
+
+
+def _resolve(botpress, bot: str, handoff_id, *, taken: bool = False) -> None:
+    """What an agent does in the HITL Next screen: take the conversation (unless
+    `taken`), then resolve it."""
+    if not taken:
+        _take(botpress, bot, handoff_id)
     answer = botpress.http.post(f"/api/v1/bots/{bot}/mod/hitlnext/handoffs/{handoff_id}/resolve", json={},
                                 headers=botpress.bot_api(bot))
     assert answer.status_code < 300, answer.text
@@ -377,7 +392,8 @@ def test_hitlnext_with_an_agent_online_hands_over_and_comes_back(botpress, sinks
 
 
 def hitlnext_agent_conversation(botpress, sinks, bot: Installed):
-    """hitlnext-agents with an agent online (also for real/test_deploy.py)."""
+    """hitlnext-agents with an agent online (also for real/test_deploy.py): the agent
+    takes the handoff, answers, the user reads the answer, the agent resolves."""
     watch = Watch(botpress, sinks)
     _agent_online(botpress, bot.bot)
     with Webchat(botpress.url, bot.bot) as chat:
@@ -386,7 +402,13 @@ def hitlnext_agent_conversation(botpress, sinks, bot: Installed):
         [handoff] = _handoffs(botpress, bot.bot)
         assert (handoff["userId"], handoff["userThreadId"]) == (chat.user_id, str(chat.conversation_id))
         assert chat.say("hello?", min_replies=0) == []
-        _resolve(botpress, bot.bot, handoff["id"])
+        _take(botpress, bot.bot, handoff["id"])
+        [handoff] = _handoffs(botpress, bot.bot)
+        before = len(chat.received)
+        _answer(botpress, bot.bot, handoff, "Hello Alice, Sam from support here.")
+        answer = chat.wait_for(lambda m: m["text"] == "Hello Alice, Sam from support here.", after=before)
+        assert answer["conversation_id"] == chat.conversation_id  # the user's own conversation
+        _resolve(botpress, bot.bot, handoff["id"], taken=True)
         assert texts(chat.say("thanks")) == ["bot heard: thanks"]  # this example has no resume message
     assert len(watch.webhooks(settle=0.5)) == 1
     watch.assert_clean()

@@ -115,3 +115,4 @@ def test_the_builders_timeout_text_is_said_when_a_skill_started_handoff_expires(
         # The skill's "No agent in time" exit: the builder's node after it (here the same one) runs.
         assert texts(chat.say("hello")) == ["back in the builder flow: timed_out"]
     watch.assert_clean()
+
