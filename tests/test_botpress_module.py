@@ -279,11 +279,10 @@ def test_generated_skill_flow_runs_the_handoff_and_offers_its_exits(example, bac
     # return (`#`, same turn) goes back to the skill-call node instead of in again.
     into = {"condition": f"temp.{flag}", "node": f"{handoff.id}.flow.json"}
     if handoff.studio_texts:
-        # No texts typed: the action still runs, so texts an interrupted skill left are dropped.
-        texts = {"type": "run", "name": f"{spec.target.namespace}/{handoff.id}/studio_texts", "args": {"texts": {}}}
-        assert node["onEnter"] == [outcome, texts, raise_flag]
-        assert node["next"] == [into, {"condition": "true", "node": "done"}]
+        # No texts typed: texts an interrupted skill left are forgotten, by Botpress's own action.
         forget = {"type": "run", "name": "builtin/setVariable", "args": {"type": "temp", "name": studio_texts.state_key(handoff.id), "value": ""}}
+        assert node["onEnter"] == [outcome, forget, raise_flag]
+        assert node["next"] == [into, {"condition": "true", "node": "done"}]
         assert after == [{"name": "done", "onEnter": [forget], "next": [{"condition": "true", "node": "#"}]}]
     else:
         assert node["onEnter"] == [outcome, raise_flag]

@@ -197,11 +197,14 @@ function skillNodes(handoff, texts) {
   // The builder's texts go to the handoff's action as a nested argument, which Botpress
   // passes as typed (it renders top-level strings only): no Mustache pass over them. The
   // action keeps them in temp for this handoff; `done` forgets them once it returns.
+  // Without texts, only Botpress's own action runs: it forgets what an interrupted skill
+  // left, and the node keeps working if a later build drops the spec's studio.texts.
   const kept = TEXTS.stateKeyPrefix + handoff.id
+  const keep = Object.keys(texts).length ? { type: 'run', name: handoff.textsAction, args: { texts } } : setTemp(kept, '')
   return [
     {
       name: 'entry',
-      onEnter: [setTemp(OUTCOME, ''), { type: 'run', name: handoff.textsAction, args: { texts } }, setTemp(handoff.flag, 'true')],
+      onEnter: [setTemp(OUTCOME, ''), keep, setTemp(handoff.flag, 'true')],
       next: [
         { condition: `temp.${handoff.flag}`, node: handoff.flow },
         { condition: 'true', node: 'done' }
