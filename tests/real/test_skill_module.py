@@ -79,7 +79,7 @@ def test_the_builders_texts_are_said_filled_and_inert(studio_botpress, sinks, tm
         replies = chat.say(ASK)
         [(title, value)] = replies[-1]["choices"]
         [said] = texts(chat.click(title, value))
-        # inert() fences every brace of a value with zero-width spaces: shown, never rendered
+        # inert() fences each opening brace of a value with zero-width spaces: shown, never rendered
         assert said.replace("\u200b", "") == "Hello Alice {{event.botId}}, Alice gets a person from the Studio form."
         _hand_back(server, bot, spec, chat)
         assert _back_with_the_bot(chat, spec.handoffs[0])[-1] == BACK
