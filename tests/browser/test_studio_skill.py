@@ -36,28 +36,19 @@ from pathlib import Path
 import pytest
 import yaml
 
+from browser.conftest import UI_VERSION
 from support.build import run_cli
-from support.studio_skill import AFTER, ENTRY, prepare_bot
+from support.studio_skill import AFTER, ASK, ENTRY, VISITOR, examples_up_to, heard, prepare_bot
 
 from hitl_gen.botpress import routes
 from hitl_gen.render.state import trigger_keys
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _runs_on_the_ui_server(example: Path) -> bool:
-    """The UI archive is 12.22.1: examples for a later Botpress (12.31's hitlnext
-    timeout) are proven on their own server by tests/real, not here."""
-    wanted = yaml.safe_load(example.read_text(encoding="utf-8"))["target"]["botpress"]
-    return tuple(int(n) for n in str(wanted).split(".")) <= (12, 22, 1)
-
-
-EXAMPLES = [e for e in sorted((REPO / "examples").glob("*.yaml")) if _runs_on_the_ui_server(e)]
+# The UI archive is 12.22.1: examples for a later Botpress (12.31's hitlnext timeout) are
+# proven on their own server by tests/real, not here.
+EXAMPLES = examples_up_to(UI_VERSION)
 # Every handoff of every example: (example, handoff id, whether the example has several).
 CASES = [(e, h["id"], len(raw["handoffs"]) > 1) for e in EXAMPLES
          for raw in [yaml.safe_load(e.read_text(encoding="utf-8"))] for h in raw["handoffs"]]
-NAME = ("Alice", "Martin")
-ASK = "I need help with my order"
 ANSWER = "Hello Alice, this is Sam from support."
 THANKS = "thank you"
 STUDIO_SAY = "Hello {{full_name}}, a person from our support team answers you here."  # typed in the skill's form
@@ -71,9 +62,7 @@ def _bot_id(example: Path, handoff_id: str | None = None) -> str:
 def _said(text: str, message: str) -> str:
     """What the visitor reads of a spec text: its placeholders filled, or the part
     before the first one this test does not know."""
-    known = {"full_name": " ".join(NAME), "last_message": message}
-    text = re.sub(r"\{\{\s*(full_name|last_message)\s*\}\}", lambda m: known[m.group(1)], text)
-    return text.split("{{")[0].strip()
+    return heard(text, message).split("{{")[0].strip()
 
 
 def _close_overlays(page) -> None:
@@ -239,7 +228,7 @@ def hitl_agent(page, server, bot: str, spec, handoff, visitor: Visitor, artefact
     generated set_full_name writes the name into that session and tells the screen
     (hitl.session.changed), so it shows without a reload. A spec without `full_name`
     sets no name at all."""
-    name = " ".join(NAME) if handoff.full_name else None
+    name = " ".join(VISITOR) if handoff.full_name else None
     paused = page.locator(".bph-sidebar-user", has=page.locator(".bph-user-paused-active"))
     entry = paused.filter(has=page.locator(".bph-user-name", has_text=name)) if name else paused
     entry.wait_for(timeout=TIMEOUT)
@@ -281,7 +270,7 @@ def hitlnext_agent(page, server, bot: str, spec, visitor: Visitor, artefacts) ->
     therefore gets no agent answer here; the hand-back (Resolve) is proven. The answer
     itself, sent where the screen would send it (the agent's own conversation of the
     handoff), reaches the user on 12.22.1 and 12.31.10: real/test_conformance.py."""
-    name = " ".join(NAME)
+    name = " ".join(VISITOR)
     # HITL Next pushes the new handoff with the user as stored when it is created, in the
     # turn the name is given: set_full_name stores it at once, so no "Anonymous User".
     item = page.locator("[class*=clientName]", has_text=name)
@@ -330,7 +319,7 @@ def test_builder_inserts_the_skill_and_an_agent_answers(example, handoff_id, sev
         visitor = Visitor(chat, artefacts)
         chat.goto(f"{ui_server.url}/s/{bot}")
         chat.locator("#input-message").wait_for(timeout=30_000)
-        visitor.say("/me " + " ".join(NAME))
+        visitor.say("/me " + " ".join(VISITOR))
         visitor.sees("profile saved")
         visitor.say(ASK)
         button = handoff.trigger.button
@@ -374,7 +363,6 @@ def test_doctor_reports_the_module_installed_and_enabled(ui_server, monkeypatch,
 def test_module_archive_in_the_modules_folder_is_extracted_and_loaded(tmp_path):
     """`hitl-gen module --archive` saved as modules/hitl-gen.tgz: Botpress extracts it at
     start and offers the skill."""
-    from browser.conftest import UI_VERSION
     from support.studio_skill import enable_module
 
     from support.real_server import RealBotpress

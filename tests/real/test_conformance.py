@@ -21,6 +21,7 @@ import pytest
 import yaml
 from support.build import run_cli as run
 from support.builder_wiring import install_nodemailer, smtp_for_skills, wire
+from support.emulator import agent_id
 from support.real_server import DEFAULT_VERSION
 from support.webchat import Webchat
 
@@ -289,10 +290,7 @@ def _take(botpress, bot: str, handoff_id) -> None:
     """What an (online) agent does in the HITL Next screen to take a handoff: 12.22.1 opens
     the agent's side of it in the agent's own webchat session, keyed by the agent id (md5
     of strategy-email); 12.31 ignores the session."""
-    import hashlib
-
-    agent_id = hashlib.md5(f"default-{botpress.email}".encode()).hexdigest()
-    with Webchat(botpress.url, bot, visitor_id=agent_id, language=None) as agent:
+    with Webchat(botpress.url, bot, visitor_id=agent_id(botpress.email), language=None) as agent:
         answer = botpress.http.post(f"/api/v1/bots/{bot}/mod/hitlnext/handoffs/{handoff_id}/assign",
                                     json={"webSessionId": agent.web_session_id}, headers=botpress.bot_api(bot))
         assert answer.status_code < 300, answer.text
@@ -303,10 +301,7 @@ def _answer(botpress, bot: str, handoff: dict, text: str) -> None:
     message in the agent's own conversation of the taken handoff (`agentThreadId`), from
     the webchat visitor HITL Next keys by the agent id; HITL Next pipes it to the user.
     (The screen itself cannot send it on 12.22.1: see tests/browser.)"""
-    import hashlib
-
-    agent_id = hashlib.md5(f"default-{botpress.email}".encode()).hexdigest()
-    with Webchat(botpress.url, bot, visitor_id=agent_id, language=None) as agent:
+    with Webchat(botpress.url, bot, visitor_id=agent_id(botpress.email), language=None) as agent:
         agent.conversation_id = str(handoff["agentThreadId"])
         agent.say(text, min_replies=0)
 

@@ -98,7 +98,9 @@ def test_with_no_agent_online_the_no_agent_path_runs_once(botpress, sinks, tmp_p
 def test_the_builders_timeout_text_is_said_when_a_skill_started_handoff_expires(studio_botpress, sinks, tmp_path):
     """hitlnext-timeout lets the Studio change `timeout`: said at once when HITL Next's
     own event (no user message) says the handoff expired, filled as typed in the form."""
-    from .test_skill_module import ASK, _with_skill
+    from support.studio_skill import ASK
+
+    from .test_skill_module import _with_skill
 
     typed = {"timeout": {"en": "Sorry {{full_name}}, nobody was free in time."}}
     bot, spec, listed = _with_skill(studio_botpress, sinks, tmp_path, EXAMPLE, "skill-expired", typed,

@@ -8,25 +8,16 @@ itself on 12.22.1, so this module is not collected there (real/conftest.py).
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 from support.real_server import session_version
+from support.studio_skill import ASK, examples_up_to, heard
 from support.webchat import Webchat
 
-from hitl_gen.botpress import versions
-
 from .test_conformance import Watch, _agent_online, texts
-from .test_skill_module import ASK, BACK, REPO, _back_with_the_bot, _hand_back, _told, _with_skill
+from .test_skill_module import BACK, _back_with_the_bot, _hand_back, _with_skill
 
 
-def _on_this_release(example: Path) -> bool:
-    wanted = re.search(r'botpress: "([\d.]+)"', example.read_text(encoding="utf-8")).group(1)
-    return versions.parse(wanted) <= versions.parse(session_version())
-
-
-EXAMPLES = [e for e in sorted((REPO / "examples").glob("*.yaml")) if _on_this_release(e)]
+EXAMPLES = examples_up_to(session_version())
 
 
 @pytest.mark.parametrize("example", [e.stem for e in EXAMPLES])
@@ -43,7 +34,7 @@ def test_every_example_runs_as_a_skill_and_leaves_by_its_handed_over_exit(exampl
         if handoff.trigger.button:
             [(title, value)] = replies[-1]["choices"]
             replies = chat.click(title, value)
-        assert texts(replies) == [_told(handoff.say[spec.target.languages[0]])]
+        assert texts(replies) == [heard(handoff.say[spec.target.languages[0]])]
         _hand_back(server, bot, spec, chat)
         said = _back_with_the_bot(chat, handoff)
         assert said[-1] == BACK and said.count(BACK) == 1, said

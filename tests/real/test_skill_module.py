@@ -8,23 +8,19 @@ the skill is test_skill_every_example.py.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from support.studio_skill import form_data, insert_skill, listed_handoffs, prepare_bot
+from support.studio_skill import ASK, EXAMPLES, form_data, insert_skill, listed_handoffs, prepare_bot
 from support.webchat import Webchat
 
 from hitl_gen.botpress import routes
 
 from .test_conformance import Watch, _handoffs, _resolve, texts, wait_paused
 
-REPO = Path(__file__).resolve().parents[2]
-ASK = "I need help with my order"
 THANKS = "thank you"
 BACK = "back in the builder flow: handed"
 
 
 def _with_skill(server, sinks, tmp_path, example: str, bot: str, texts: dict | None = None, edit=None):
-    bot, bot_dir, spec = prepare_bot(server, REPO / "examples" / f"{example}.yaml", tmp_path, bot, sinks[1].url,
+    bot, bot_dir, spec = prepare_bot(server, EXAMPLES / f"{example}.yaml", tmp_path, bot, sinks[1].url,
                                      one_language=True, edit=edit)
     [listed] = [h for h in listed_handoffs(server, bot) if h["id"] == spec.handoffs[0].id]
     insert_skill(server, bot, bot_dir, form_data(listed, texts), into="main.flow.json", after="entry")
@@ -58,11 +54,6 @@ def _back_with_the_bot(chat, handoff) -> list[str]:
         chat.click(title, value, min_replies=0)
     chat.wait_for(lambda m: m["from"] == "bot" and m["text"] == BACK, after=before)
     return [m["text"] for m in chat.received[before:] if m["from"] == "bot"]
-
-
-def _told(text: str) -> str:
-    """A spec text as the user reads it, after "/me Alice Martin" and ASK."""
-    return text.replace("{{full_name}}", "Alice Martin").replace("{{last_message}}", ASK)
 
 
 def test_the_builders_texts_are_said_filled_and_inert(studio_botpress, sinks, tmp_path):

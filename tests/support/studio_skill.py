@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 from pathlib import Path
@@ -27,9 +28,13 @@ from support.build import run_cli
 from support.builder_wiring import PROFILE_ACTION, smtp_for_skills
 from support.real_server import unpacked
 
-from hitl_gen.botpress import routes
+from hitl_gen.botpress import routes, versions
 from hitl_gen.botpress_module import NAME, SKILL
 from hitl_gen.spec.load import load_spec
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+VISITOR = ("Alice", "Martin")       # the name the visitor gives: "/me Alice Martin"
+ASK = "I need help with my order"   # words that start no handoff, so the dialog reaches the skill
 
 # The builder's main flow: `entry` (a profile form stand-in: "/me First Last" stores the
 # name) whose "otherwise" transition leads nowhere until the skill is inserted there,
@@ -62,6 +67,20 @@ def enable_module(workdir: Path, location: Path, version: str) -> None:
     config = json.loads(config_file.read_text(encoding="utf-8"))
     config["modules"].append({"location": str(location), "enabled": True})
     config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
+def examples_up_to(version: str) -> list[Path]:
+    """The examples a server of `version` (e.g. "12.31.10", "12.22.1-ui") runs: those
+    whose target.botpress is that release or an older one."""
+    top = versions.parse(version.split("-")[0])
+    return [e for e in sorted(EXAMPLES.glob("*.yaml"))
+            if versions.parse(str(yaml.safe_load(e.read_text(encoding="utf-8"))["target"]["botpress"])) <= top]
+
+
+def heard(text: str, message: str = ASK) -> str:
+    """A spec text as the visitor reads it: {{full_name}} and {{last_message}} filled."""
+    known = {"full_name": " ".join(VISITOR), "last_message": message}
+    return re.sub(r"\{\{\s*(full_name|last_message)\s*\}\}", lambda m: known[m.group(1)], text)
 
 
 def _edited(raw: dict, bot: str, version: str | None) -> dict:

@@ -182,36 +182,23 @@ function skillNodes(handoff, texts) {
     name: 'builtin/setVariable',
     args: { type: 'temp', name, value }
   })
-  if (!handoff.textsAction) {
-    return [
-      {
-        name: 'entry',
-        onEnter: [setTemp(OUTCOME, ''), setTemp(handoff.flag, 'true')],
-        next: [
-          { condition: `temp.${handoff.flag}`, node: handoff.flow },
-          { condition: 'true', node: '#' }
-        ]
-      }
+  // Where the spec lets the Studio change texts, the builder's go to the handoff's action
+  // as a nested argument, which Botpress passes as typed (it renders top-level strings
+  // only): no Mustache pass over them. The action keeps them in temp for this handoff;
+  // `done` forgets them once it returns. Without texts, only Botpress's own action runs:
+  // it forgets what an interrupted skill left, and the node keeps working if a later
+  // build drops the spec's studio.texts.
+  const kept = handoff.textsAction && TEXTS.stateKeyPrefix + handoff.id
+  const keep = !kept ? [] : [Object.keys(texts).length ? { type: 'run', name: handoff.textsAction, args: { texts } } : setTemp(kept, '')]
+  const entry = {
+    name: 'entry',
+    onEnter: [setTemp(OUTCOME, ''), ...keep, setTemp(handoff.flag, 'true')],
+    next: [
+      { condition: `temp.${handoff.flag}`, node: handoff.flow },
+      { condition: 'true', node: kept ? 'done' : '#' }
     ]
   }
-  // The builder's texts go to the handoff's action as a nested argument, which Botpress
-  // passes as typed (it renders top-level strings only): no Mustache pass over them. The
-  // action keeps them in temp for this handoff; `done` forgets them once it returns.
-  // Without texts, only Botpress's own action runs: it forgets what an interrupted skill
-  // left, and the node keeps working if a later build drops the spec's studio.texts.
-  const kept = TEXTS.stateKeyPrefix + handoff.id
-  const keep = Object.keys(texts).length ? { type: 'run', name: handoff.textsAction, args: { texts } } : setTemp(kept, '')
-  return [
-    {
-      name: 'entry',
-      onEnter: [setTemp(OUTCOME, ''), keep, setTemp(handoff.flag, 'true')],
-      next: [
-        { condition: `temp.${handoff.flag}`, node: handoff.flow },
-        { condition: 'true', node: 'done' }
-      ]
-    },
-    { name: 'done', onEnter: [setTemp(kept, '')], next: [{ condition: 'true', node: '#' }] }
-  ]
+  return kept ? [entry, { name: 'done', onEnter: [setTemp(kept, '')], next: [{ condition: 'true', node: '#' }] }] : [entry]
 }
 
 function transitions(handoff) {
